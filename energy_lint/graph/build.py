@@ -1,0 +1,349 @@
+"""Walk a parsed model config in dependency order and infer every call's shapes, params and MACs.
+
+Nested models are flattened into their callers (names prefixed "outer/"), shared layers appear
+once per call, and a layer class without a spec is kept, marked unknown, with the shapes Keras
+recorded in the file when there are any: never a guess."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..errors import EnergyLintError
+from .keras_config import Call, LayerEntry, ModelConfig, TensorRef
+from .layers import UnknownLayerError, spec_for
+from .layers.base import (
+    MAX_DIM,
+    Config,
+    LayerCall,
+    LayerConfigError,
+    LayerResult,
+    Shape,
+    checked_int,
+    shape_text,
+)
+from .model import LayerNode
+
+MaybeShape = tuple[int | None, ...] | None
+
+
+class GraphError(EnergyLintError):
+    """The graph cannot be built (dangling or cyclic edges, bad shapes); the reader adds the file."""
+
+
+@dataclass(frozen=True)
+class Tensor:
+    shape: Shape | None
+    producer: str
+
+
+def input_batch_shape(entry: LayerEntry) -> MaybeShape:
+    """The shape an InputLayer declares, batch included, in any Keras version's spelling."""
+    config = entry.config
+    shape = config.get("batch_shape") or config.get("batch_input_shape")
+    if shape is None and config.get("shape") is not None:
+        shape = [None, *config["shape"]]
+    if shape is None:
+        return None
+    if not isinstance(shape, (list, tuple)) or not shape:
+        raise GraphError(f"input '{entry.name}' has an invalid shape {shape!r}")
+    return tuple(
+        None if d is None else checked_int(d, f"input '{entry.name}' dimension") for d in shape
+    )
+
+
+class GraphBuilder:
+    """Builds the flat list of LayerNodes for one top-level model."""
+
+    def __init__(self, batch_size: int, input_shapes: Sequence[Sequence[int]] = ()) -> None:
+        self.batch_size = batch_size
+        self.input_overrides = [tuple(s) for s in input_shapes]
+        self.nodes: list[LayerNode] = []
+        self.names: set[str] = set()
+
+    def build(self, model: ModelConfig) -> tuple[list[Tensor], list[Tensor]]:
+        """Returns the model's input and output tensors; nodes accumulate in self.nodes."""
+        inputs = []
+        entries = _index(model)
+        for position, ref in enumerate(model.inputs):
+            entry = entries.get(ref.layer)
+            if entry is None or not entry.is_input:
+                raise GraphError(f"model input '{ref.layer}' is not an InputLayer of the model")
+            shape = self._resolve_input_shape(entry, position, len(model.inputs))
+            inputs.append(Tensor(shape, entry.name))
+        outputs = self._expand(model, "", inputs, reused=False)
+        return inputs, outputs
+
+    def _resolve_input_shape(self, entry: LayerEntry, position: int, count: int) -> Shape:
+        declared = input_batch_shape(entry)
+        override = self._override_for(position, count, declared)
+        if declared is None:
+            if override is None:
+                raise GraphError(
+                    f"input '{entry.name}' has no recorded shape: pass --input-shape"
+                )
+            declared = (None,) * (len(override) + 1)
+        dims = list(declared[1:])
+        if override is not None:
+            if len(override) != len(dims):
+                raise GraphError(
+                    f"--input-shape {','.join(map(str, override))} has {len(override)} dimensions; "
+                    f"input '{entry.name}' {shape_text(declared)} has {len(dims)} besides the batch"
+                )
+            for i, (have, given) in enumerate(zip(dims, override)):
+                if have is not None and have != given:
+                    raise GraphError(
+                        f"--input-shape gives {given} for dimension {i + 1} of input "
+                        f"'{entry.name}', which the model fixes at {have}"
+                    )
+                dims[i] = given
+        if any(d is None for d in dims):
+            raise GraphError(
+                f"input '{entry.name}' has unknown dimensions {shape_text(declared)}: "
+                "pass --input-shape"
+            )
+        return (self.batch_size, *dims)
+
+    def _override_for(self, position: int, count: int, declared: MaybeShape) -> Shape | None:
+        overrides = self.input_overrides
+        if not overrides:
+            return None
+        if len(overrides) == count:
+            return overrides[position]
+        if len(overrides) == 1:
+            # One --input-shape for several inputs: it fills those of the same rank.
+            if declared is None or len(declared) - 1 == len(overrides[0]):
+                return overrides[0]
+            return None
+        raise GraphError(f"{len(overrides)} --input-shape values for a model with {count} inputs")
+
+    # -- expansion ---------------------------------------------------------------------------
+
+    def _expand(
+        self, model: ModelConfig, prefix: str, feeds: list[Tensor], reused: bool
+    ) -> list[Tensor]:
+        entries = _index(model)
+        produced: dict[tuple[str, int], list[Tensor]] = {}
+        if len(feeds) != len(model.inputs):
+            raise GraphError(
+                f"model '{model.name}' takes {len(model.inputs)} inputs but is called with "
+                f"{len(feeds)}"
+            )
+        for ref, tensor in zip(model.inputs, feeds):
+            produced[(ref.layer, 0)] = [tensor]
+            if not prefix:
+                self._add(LayerNode(
+                    name=ref.layer, type="InputLayer", config=entries[ref.layer].config,
+                    inputs=[], input_shapes=[], output_shapes=[tensor.shape],
+                ))
+        recorded = _recorded_shapes(model)
+        for entry, index in _call_order(model, entries):
+            if entry.is_input:
+                if (entry.name, 0) not in produced:
+                    raise GraphError(f"InputLayer '{entry.name}' is not among the model's inputs")
+                continue
+            call = entry.calls[index]
+            args = [self._lookup(produced, entries, ref, entry.name) for ref in call.args]
+            kwargs = {
+                k: self._lookup(produced, entries, ref, entry.name) for k, ref in call.kwargs.items()
+            }
+            name = prefix + entry.name + (f"@{index}" if index else "")
+            shares = reused or index > 0
+            if entry.model is not None:
+                outputs = self._expand(entry.model, name + "/", args + list(kwargs.values()), shares)
+            else:
+                outputs = self._call_layer(entry, call, name, args, kwargs, shares, recorded, index)
+            produced[(entry.name, index)] = outputs
+        return [self._lookup(produced, entries, ref, "model outputs") for ref in model.outputs]
+
+    def _lookup(
+        self,
+        produced: dict[tuple[str, int], list[Tensor]],
+        entries: dict[str, LayerEntry],
+        ref: TensorRef,
+        consumer: str,
+    ) -> Tensor:
+        source = entries.get(ref.layer)
+        if source is None:
+            raise GraphError(f"'{consumer}' takes input from '{ref.layer}', which is not in the model")
+        call = ref.node - source.node_offset
+        tensors = produced.get((ref.layer, 0 if source.is_input else call))
+        if tensors is None:
+            raise GraphError(
+                f"'{consumer}' takes input from call {ref.node} of '{ref.layer}', which does not exist"
+            )
+        if ref.index >= len(tensors):
+            raise GraphError(
+                f"'{consumer}' takes output {ref.index} of '{ref.layer}', which has {len(tensors)}"
+            )
+        return tensors[ref.index]
+
+    def _call_layer(
+        self,
+        entry: LayerEntry,
+        call: Call,
+        name: str,
+        args: list[Tensor],
+        kwargs: dict[str, Tensor],
+        shared: bool,
+        recorded: dict[tuple[str, int, int], MaybeShape],
+        index: int,
+    ) -> list[Tensor]:
+        node = LayerNode(
+            name=name,
+            type=entry.registered_name or entry.class_name,
+            config=entry.config,
+            inputs=[t.producer for t in [*args, *kwargs.values()]],
+            input_shapes=[t.shape for t in [*args, *kwargs.values()]],
+            output_shapes=[],
+        )
+        result: LayerResult | None = None
+        try:
+            spec = spec_for(entry.class_name, entry.module, entry.registered_name)
+        except UnknownLayerError as error:
+            node.known, node.note = False, str(error)
+            spec = None
+        arg_shapes = [t.shape for t in args]
+        if spec is not None and None in arg_shapes + [t.shape for t in kwargs.values()]:
+            arg_shapes = self._recorded_inputs(call, arg_shapes)
+            node.note = "input shapes taken from the file: an upstream layer is unknown"
+        if spec is not None and None not in arg_shapes:
+            layer_call = LayerCall(
+                class_name=entry.class_name,
+                config=Config(entry.config),
+                inputs=tuple(arg_shapes),  # type: ignore[arg-type]
+                keyword_inputs={k: t.shape for k, t in kwargs.items() if t.shape is not None},
+                options=call.options,
+                constants=tuple(call.constants),
+            )
+            try:
+                result = spec(layer_call)
+            except UnknownLayerError as error:
+                node.known, node.note = False, str(error)
+            except LayerConfigError as error:
+                raise GraphError(f"layer '{name}' ({entry.class_name}): {error}") from None
+        if result is not None:
+            _check_outputs(name, entry.class_name, result.outputs)
+            node.output_shapes = list(result.outputs)
+            node.params = 0 if shared else result.params
+            node.macs = result.macs
+        else:
+            node.output_shapes = self._recorded_outputs(entry, index, call, args, recorded)
+            if node.known:
+                node.known = False
+                node.note = "shapes unknown: an upstream layer is unknown"
+        self._add(node)
+        return [Tensor(shape, name) for shape in node.output_shapes]
+
+    def _with_batch(self, shape: MaybeShape) -> MaybeShape:
+        if shape is None or not shape:
+            return shape
+        return (self.batch_size, *shape[1:])
+
+    def _recorded_inputs(self, call: Call, shapes: list[Shape | None]) -> list[Shape | None]:
+        """Keras 3 records each edge's shape; use it where an upstream layer left a gap."""
+        out = []
+        for shape, ref in zip(shapes, call.args):
+            recorded = self._with_batch(ref.recorded_shape)
+            usable = recorded is not None and None not in recorded
+            out.append(shape if shape is not None else (recorded if usable else None))
+        return out
+
+    def _recorded_outputs(
+        self,
+        entry: LayerEntry,
+        index: int,
+        call: Call,
+        args: list[Tensor],
+        recorded: dict[tuple[str, int, int], MaybeShape],
+    ) -> list[Shape | None]:
+        """An unknown layer's outputs as the file records them, when its inputs are as recorded."""
+        for tensor, ref in zip(args, call.args):
+            if tensor.shape is None or ref.recorded_shape is None:
+                return [None]
+            if tensor.shape[1:] != ref.recorded_shape[1:]:
+                return [None]
+        node = index + entry.node_offset
+        found = {i: s for (layer, n, i), s in recorded.items() if layer == entry.name and n == node}
+        if not found:
+            return [None]
+        shapes: list[Shape | None] = []
+        for i in range(max(found) + 1):
+            shape = self._with_batch(found.get(i))
+            shapes.append(shape if shape is not None and None not in shape else None)  # type: ignore[arg-type]
+        return shapes
+
+    def _add(self, node: LayerNode) -> None:
+        if node.name in self.names:
+            raise GraphError(f"two layers are named '{node.name}'")
+        self.names.add(node.name)
+        self.nodes.append(node)
+
+
+def _index(model: ModelConfig) -> dict[str, LayerEntry]:
+    entries: dict[str, LayerEntry] = {}
+    for entry in model.layers:
+        if entry.name in entries:
+            raise GraphError(f"two layers are named '{entry.name}' in model '{model.name}'")
+        entries[entry.name] = entry
+    return entries
+
+
+def _recorded_shapes(model: ModelConfig) -> dict[tuple[str, int, int], MaybeShape]:
+    recorded: dict[tuple[str, int, int], MaybeShape] = {}
+    for entry in model.layers:
+        for call in entry.calls:
+            for ref in call.refs:
+                if ref.recorded_shape is not None:
+                    recorded[(ref.layer, ref.node, ref.index)] = ref.recorded_shape
+    return recorded
+
+
+def _call_order(model: ModelConfig, entries: dict[str, LayerEntry]) -> list[tuple[LayerEntry, int]]:
+    """Every call after the calls it consumes (Kahn's algorithm, config order among equals)."""
+    keys: list[tuple[str, int]] = []
+    for entry in model.layers:
+        keys += [(entry.name, 0)] if entry.is_input else [(entry.name, i) for i in range(len(entry.calls))]
+    position = {key: i for i, key in enumerate(keys)}
+    waiting = {key: 0 for key in keys}
+    consumers: dict[tuple[str, int], list[tuple[str, int]]] = {key: [] for key in keys}
+    for entry in model.layers:
+        for i, call in enumerate(entry.calls):
+            for dep in {_call_key(ref, entries, entry.name) for ref in call.refs}:
+                if dep not in position:
+                    raise GraphError(
+                        f"'{entry.name}' takes input from call {dep[1]} of '{dep[0]}', "
+                        "which does not exist"
+                    )
+                waiting[(entry.name, i)] += 1
+                consumers[dep].append((entry.name, i))
+    ready = deque(key for key in keys if waiting[key] == 0)
+    order = []
+    while ready:
+        key = ready.popleft()
+        order.append((entries[key[0]], key[1]))
+        for consumer in consumers[key]:
+            waiting[consumer] -= 1
+            if waiting[consumer] == 0:
+                ready.append(consumer)
+    if len(order) != len(keys):
+        stuck = sorted({name for (name, _), n in waiting.items() if n > 0}, key=lambda n: n)
+        shown = ", ".join(f"'{n}'" for n in stuck[:5]) + (" ..." if len(stuck) > 5 else "")
+        raise GraphError(f"the graph has a cycle through {shown}")
+    return order
+
+
+def _call_key(ref: TensorRef, entries: dict[str, LayerEntry], consumer: str) -> tuple[str, int]:
+    source = entries.get(ref.layer)
+    if source is None:
+        raise GraphError(f"'{consumer}' takes input from '{ref.layer}', which is not in the model")
+    return (ref.layer, 0 if source.is_input else ref.node - source.node_offset)
+
+
+def _check_outputs(name: str, class_name: str, outputs: Sequence[Shape]) -> None:
+    for shape in outputs:
+        if any(d < 1 or d > MAX_DIM for d in shape):
+            raise GraphError(
+                f"layer '{name}' ({class_name}) would output shape {shape_text(shape)}"
+            )

@@ -1,0 +1,142 @@
+"""Get the model config out of a file without Keras: .keras (zip), .h5 (HDF5) or .json.
+
+Nothing is executed and nothing is written: the zip's config.json is read in memory, with a size
+cap against zip bombs; the HDF5 file is opened read-only for one attribute; the file's type is
+checked from its first bytes so a mislabelled file is named as such, not misread."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import ModelReadError
+
+MAX_CONFIG_BYTES = 64 * 1024 * 1024
+"""The largest keras.applications config is about 3 MB; 64 MiB is far beyond any real model."""
+
+SUFFIXES = {".keras": "keras", ".h5": "h5", ".hdf5": "h5", ".json": "json"}
+_MAGIC = {b"PK\x03\x04": "keras", b"\x89HDF\r\n\x1a\n": "h5"}
+_KIND_NAMES = {"keras": "a .keras zip archive", "h5": "HDF5", "json": "JSON"}
+
+
+@dataclass(frozen=True)
+class RawModel:
+    """The model config of one file, as json.loads gives it, and where it came from."""
+
+    path: str
+    format: str
+    config: Any
+    keras_version: str | None
+
+
+def file_format(path: Path) -> str | None:
+    """The reader a file name asks for, or None when it is no model file."""
+    return SUFFIXES.get(path.suffix.lower())
+
+
+def sniff(head: bytes) -> str:
+    for magic, kind in _MAGIC.items():
+        if head.startswith(magic):
+            return kind
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+        return "json"
+    return "unknown"
+
+
+def read_raw_model(path: Path) -> RawModel:
+    name = str(path)
+    expected = file_format(path)
+    if expected is None:
+        raise ModelReadError(name, "not a model file (expected .keras, .h5 or .json)")
+    if path.is_dir():
+        raise ModelReadError(name, "is a directory, not a model file")
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(16)
+    except FileNotFoundError:
+        raise ModelReadError(name, "no such file") from None
+    except OSError as error:
+        raise ModelReadError(name, f"cannot be read: {error.strerror or error}") from None
+    if not head:
+        raise ModelReadError(name, "file is empty")
+    actual = sniff(head)
+    if actual != expected:
+        what = _KIND_NAMES.get(actual, "not a format energy-lint reads")
+        raise ModelReadError(name, f"named {path.suffix} but its content is {what}")
+    reader = {"keras": _read_keras_zip, "h5": _read_h5, "json": _read_json}[expected]
+    config, version = reader(path)
+    return RawModel(name, expected, config, version)
+
+
+def _decode(data: bytes | str, path: Path, what: str) -> Any:
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ModelReadError(str(path), f"{what} is nested too deeply") from None
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ModelReadError(str(path), f"{what} is not valid JSON ({error})") from None
+
+
+def _read_capped(stream: Any, path: Path, what: str) -> bytes:
+    data = stream.read(MAX_CONFIG_BYTES + 1)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ModelReadError(str(path), f"{what} is larger than {MAX_CONFIG_BYTES >> 20} MiB")
+    return data
+
+
+def _read_keras_zip(path: Path) -> tuple[Any, str | None]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            if "config.json" not in names:
+                raise ModelReadError(str(path), "zip archive has no config.json: not a .keras model")
+            with archive.open("config.json") as stream:
+                config = _decode(_read_capped(stream, path, "config.json"), path, "config.json")
+            version = None
+            if "metadata.json" in names and archive.getinfo("metadata.json").file_size < 1 << 20:
+                with archive.open("metadata.json") as stream:
+                    metadata = _decode(_read_capped(stream, path, "metadata.json"), path, "metadata.json")
+                version = metadata.get("keras_version") if isinstance(metadata, dict) else None
+    except ModelReadError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, OSError) as error:
+        raise ModelReadError(str(path), f"corrupt or truncated .keras archive ({error})") from None
+    return config, version if isinstance(version, str) else None
+
+
+def _read_h5(path: Path) -> tuple[Any, str | None]:
+    import h5py  # only .h5 files pay for importing h5py and numpy
+
+    try:
+        with h5py.File(path, "r") as handle:
+            if "model_config" not in handle.attrs:
+                raise ModelReadError(
+                    str(path), "HDF5 file has no model_config attribute (a weights-only file?)"
+                )
+            attr = handle.attrs.get_id("model_config")
+            if attr.get_storage_size() > MAX_CONFIG_BYTES:
+                raise ModelReadError(str(path), "model_config is larger than 64 MiB")
+            raw = handle.attrs["model_config"]
+            version = handle.attrs.get("keras_version")
+    except ModelReadError:
+        raise
+    except (OSError, KeyError, ValueError, TypeError, RuntimeError) as error:
+        raise ModelReadError(str(path), f"corrupt or truncated HDF5 file ({error})") from None
+    if hasattr(raw, "tobytes") and not isinstance(raw, (bytes, str)):
+        raw = raw.tobytes()
+    if not isinstance(raw, (bytes, str)):
+        raise ModelReadError(str(path), "model_config attribute is not text")
+    if isinstance(version, bytes):
+        version = version.decode("utf-8", "replace")
+    return _decode(raw, path, "model_config"), version if isinstance(version, str) else None
+
+
+def _read_json(path: Path) -> tuple[Any, str | None]:
+    with path.open("rb") as handle:
+        data = _read_capped(handle, path, "JSON file")
+    config = _decode(data, path, "file")
+    version = config.get("keras_version") if isinstance(config, dict) else None
+    return config, version if isinstance(version, str) else None

@@ -1,0 +1,59 @@
+"""ModelGraph: what a model file says, flattened into one list of layer calls in run order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .layers.base import Shape
+
+
+@dataclass
+class LayerNode:
+    """One call of one layer. A shared layer called twice appears twice (`name@1` for the
+    second call) and carries its params on the first call only, so params add up."""
+
+    name: str
+    type: str
+    config: dict[str, Any]
+    inputs: list[str]
+    input_shapes: list[Shape | None]
+    output_shapes: list[Shape | None]
+    params: int = 0
+    macs: int = 0
+    known: bool = True
+    note: str | None = None
+
+    @property
+    def output_shape(self) -> Shape | None:
+        return self.output_shapes[0] if self.output_shapes else None
+
+
+@dataclass
+class ModelGraph:
+    """A model read without running it: every layer call with its shapes, params and MACs.
+
+    MACs are per sample (multiply-accumulates of one forward pass of one sample); shapes carry
+    the batch dimension, set to `batch_size`."""
+
+    path: str
+    format: str
+    name: str
+    batch_size: int
+    layers: list[LayerNode]
+    input_shapes: list[Shape | None]
+    output_shapes: list[Shape | None]
+    keras_version: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def params(self) -> int:
+        return sum(layer.params for layer in self.layers)
+
+    @property
+    def macs(self) -> int:
+        return sum(layer.macs for layer in self.layers)
+
+    @property
+    def unknown_layers(self) -> list[LayerNode]:
+        return [layer for layer in self.layers if not layer.known]
