@@ -48,9 +48,7 @@ def input_batch_shape(entry: LayerEntry) -> MaybeShape:
         return None
     if not isinstance(shape, (list, tuple)) or not shape:
         raise GraphError(f"input '{entry.name}' has an invalid shape {shape!r}")
-    return tuple(
-        None if d is None else checked_int(d, f"input '{entry.name}' dimension") for d in shape
-    )
+    return tuple(None if d is None else checked_int(d, f"input '{entry.name}' dimension") for d in shape)
 
 
 class GraphBuilder:
@@ -80,9 +78,7 @@ class GraphBuilder:
         override = self._override_for(position, count, declared)
         if declared is None:
             if override is None:
-                raise GraphError(
-                    f"input '{entry.name}' has no recorded shape: pass --input-shape"
-                )
+                raise GraphError(f"input '{entry.name}' has no recorded shape: pass --input-shape")
             declared = (None,) * (len(override) + 1)
         dims = list(declared[1:])
         if override is not None:
@@ -100,8 +96,7 @@ class GraphBuilder:
                 dims[i] = given
         if any(d is None for d in dims):
             raise GraphError(
-                f"input '{entry.name}' has unknown dimensions {shape_text(declared)}: "
-                "pass --input-shape"
+                f"input '{entry.name}' has unknown dimensions {shape_text(declared)}: pass --input-shape"
             )
         return (self.batch_size, *dims)
 
@@ -120,23 +115,26 @@ class GraphBuilder:
 
     # -- expansion ---------------------------------------------------------------------------
 
-    def _expand(
-        self, model: ModelConfig, prefix: str, feeds: list[Tensor], reused: bool
-    ) -> list[Tensor]:
+    def _expand(self, model: ModelConfig, prefix: str, feeds: list[Tensor], reused: bool) -> list[Tensor]:
         entries = _index(model)
         produced: dict[tuple[str, int], list[Tensor]] = {}
         if len(feeds) != len(model.inputs):
             raise GraphError(
-                f"model '{model.name}' takes {len(model.inputs)} inputs but is called with "
-                f"{len(feeds)}"
+                f"model '{model.name}' takes {len(model.inputs)} inputs but is called with {len(feeds)}"
             )
         for ref, tensor in zip(model.inputs, feeds):
             produced[(ref.layer, 0)] = [tensor]
             if not prefix:
-                self._add(LayerNode(
-                    name=ref.layer, type="InputLayer", config=entries[ref.layer].config,
-                    inputs=[], input_shapes=[], output_shapes=[tensor.shape],
-                ))
+                self._add(
+                    LayerNode(
+                        name=ref.layer,
+                        type="InputLayer",
+                        config=entries[ref.layer].config,
+                        inputs=[],
+                        input_shapes=[],
+                        output_shapes=[tensor.shape],
+                    )
+                )
         recorded = _recorded_shapes(model)
         for entry, index in _call_order(model, entries):
             if entry.is_input:
@@ -145,9 +143,7 @@ class GraphBuilder:
                 continue
             call = entry.calls[index]
             args = [self._lookup(produced, entries, ref, entry.name) for ref in call.args]
-            kwargs = {
-                k: self._lookup(produced, entries, ref, entry.name) for k, ref in call.kwargs.items()
-            }
+            kwargs = {k: self._lookup(produced, entries, ref, entry.name) for k, ref in call.kwargs.items()}
             name = prefix + entry.name + (f"@{index}" if index else "")
             shares = reused or index > 0
             if entry.model is not None:
@@ -313,8 +309,7 @@ def _call_order(model: ModelConfig, entries: dict[str, LayerEntry]) -> list[tupl
             for dep in {_call_key(ref, entries, entry.name) for ref in call.refs}:
                 if dep not in position:
                     raise GraphError(
-                        f"'{entry.name}' takes input from call {dep[1]} of '{dep[0]}', "
-                        "which does not exist"
+                        f"'{entry.name}' takes input from call {dep[1]} of '{dep[0]}', which does not exist"
                     )
                 waiting[(entry.name, i)] += 1
                 consumers[dep].append((entry.name, i))
@@ -344,6 +339,4 @@ def _call_key(ref: TensorRef, entries: dict[str, LayerEntry], consumer: str) -> 
 def _check_outputs(name: str, class_name: str, outputs: Sequence[Shape]) -> None:
     for shape in outputs:
         if any(d < 1 or d > MAX_DIM for d in shape):
-            raise GraphError(
-                f"layer '{name}' ({class_name}) would output shape {shape_text(shape)}"
-            )
+            raise GraphError(f"layer '{name}' ({class_name}) would output shape {shape_text(shape)}")

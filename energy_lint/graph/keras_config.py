@@ -7,6 +7,7 @@ of [layer, node, tensor, kwargs] entries and records no shapes. Both end up as `
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -168,7 +169,7 @@ def _parse_sequential(name: str, config: Mapping[str, Any], layers: list[Any], d
             shape = first.get("batch_input_shape") or first.get("batch_shape")
         input_config: dict[str, Any] = {"name": f"{name}_input", "batch_shape": shape}
         entries.insert(0, LayerEntry(f"{name}_input", "InputLayer", input_config, []))
-    for previous, entry in zip(entries, entries[1:]):
+    for previous, entry in itertools.pairwise(entries):
         entry.calls = [Call(args=[TensorRef(previous.name, 0, 0)])]
     last = entries[-1].name
     return ModelConfig(name, entries, [TensorRef(entries[0].name, 0, 0)], [TensorRef(last, 0, 0)])

@@ -45,8 +45,14 @@ LAYER_SPECS: dict[str, Spec] = {
 }
 OP_SPECS: dict[str, Spec] = dict(ops.SPECS)
 
-_KERAS_LAYER_MODULES = ("keras.layers", "keras.src.layers", "keras.applications",
-                        "keras.src.applications", "tf_keras", "keras.src.legacy")
+_KERAS_LAYER_MODULES = (
+    "keras.layers",
+    "keras.src.layers",
+    "keras.applications",
+    "keras.src.applications",
+    "tf_keras",
+    "keras.src.legacy",
+)
 _KERAS_OP_MODULES = ("keras.ops", "keras.src.ops")
 
 

@@ -17,7 +17,6 @@ def prelu(call: LayerCall) -> LayerResult:
 
 
 SPECS = {
-    name: same_shape
-    for name in ("Activation", "ReLU", "LeakyReLU", "ELU", "Softmax", "ThresholdedReLU")
+    name: same_shape for name in ("Activation", "ReLU", "LeakyReLU", "ELU", "Softmax", "ThresholdedReLU")
 }
 SPECS["PReLU"] = prelu

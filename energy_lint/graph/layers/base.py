@@ -77,7 +77,9 @@ class Config:
     def channels_first(self) -> bool:
         fmt = self.raw.get("data_format") or "channels_last"
         if fmt not in ("channels_last", "channels_first"):
-            raise LayerConfigError(f"config 'data_format' must be channels_last or channels_first, got {fmt!r}")
+            raise LayerConfigError(
+                f"config 'data_format' must be channels_last or channels_first, got {fmt!r}"
+            )
         return fmt == "channels_first"
 
     def axes(self, key: str, default: Any = _MISSING) -> tuple[int, ...]:

@@ -72,8 +72,7 @@ class Geometry:
         )
         if min(dims) < 1:
             raise LayerConfigError(
-                f"input {self.spatial} is too small for kernel {self.kernel} with "
-                f"'{self.padding}' padding"
+                f"input {self.spatial} is too small for kernel {self.kernel} with '{self.padding}' padding"
             )
         return dims
 
@@ -110,14 +109,12 @@ def _conv_transpose(rank: int):
         geo = Geometry(call, rank)
         filters = call.config.int("filters")
         padding = call.config.get("output_padding")
-        output_padding = (None,) * rank if padding is None else call.config.ints(
-            "output_padding", rank, minimum=0
+        output_padding = (
+            (None,) * rank if padding is None else call.config.ints("output_padding", rank, minimum=0)
         )
         spatial = tuple(
             deconv_output_length(n, k, geo.padding, s, d, p)
-            for n, k, s, d, p in zip(
-                geo.spatial, geo.kernel, geo.strides, geo.dilation, output_padding
-            )
+            for n, k, s, d, p in zip(geo.spatial, geo.kernel, geo.strides, geo.dilation, output_padding)
         )
         if min(spatial) < 1:
             raise LayerConfigError(f"output spatial shape {spatial} is empty")
@@ -171,9 +168,7 @@ def _separable(rank: int):
 SPECS = {}
 for _rank in (1, 2, 3):
     SPECS[f"Conv{_rank}D"] = SPECS[f"Convolution{_rank}D"] = _conv(_rank)
-    SPECS[f"Conv{_rank}DTranspose"] = SPECS[f"Convolution{_rank}DTranspose"] = _conv_transpose(
-        _rank
-    )
+    SPECS[f"Conv{_rank}DTranspose"] = SPECS[f"Convolution{_rank}DTranspose"] = _conv_transpose(_rank)
 for _rank in (1, 2):
     SPECS[f"DepthwiseConv{_rank}D"] = _depthwise(_rank)
     SPECS[f"SeparableConv{_rank}D"] = SPECS[f"SeparableConvolution{_rank}D"] = _separable(_rank)

@@ -20,7 +20,7 @@ def dense(call: LayerCall) -> LayerResult:
     features = shape[-1]
     bias = units if call.config.bool("use_bias", True) else 0
     macs = math.prod(shape[1:-1]) * features * units
-    return LayerResult((shape[:-1] + (units,),), features * units + bias, macs)
+    return LayerResult(((*shape[:-1], units),), features * units + bias, macs)
 
 
 _EQUATION = re.compile(r"^\s*(\.\.\.)?([a-z]*)\s*,\s*([a-z]+)\s*->\s*(\.\.\.)?([a-z]*)\s*$")
@@ -40,13 +40,13 @@ def einsum_dense(call: LayerCall) -> LayerResult:
     leading = shape[: len(shape) - len(in_letters)] if in_ellipsis else ()
     if len(in_letters) + len(leading) != len(shape):
         raise LayerConfigError(f"equation {equation!r} does not match input rank {len(shape)}")
-    for letter, dim in zip(in_letters, shape[len(leading):]):
+    for letter, dim in zip(in_letters, shape[len(leading) :]):
         sizes[letter] = dim
     declared = call.config.get("output_shape")
     declared = list(declared) if isinstance(declared, (list, tuple)) else [declared]
     free = [c for c in out_letters if c not in sizes]
     # output_shape lists the output's non-batch dims (trailing, when an ellipsis is used).
-    tail = declared[-len(out_letters) + (0 if in_ellipsis else 1):] if out_letters else []
+    tail = declared[-len(out_letters) + (0 if in_ellipsis else 1) :] if out_letters else []
     named = out_letters if in_ellipsis else out_letters[1:]
     for letter, dim in zip(named, tail):
         if letter in free and dim is not None:

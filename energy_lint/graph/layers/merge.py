@@ -44,9 +44,7 @@ def concatenate(call: LayerCall) -> LayerResult:
     rank = len(shapes[0])
     axis = normalize_axis(call.config.axes("axis", -1)[0], rank)
     for shape in shapes:
-        if len(shape) != rank or any(
-            a != b for i, (a, b) in enumerate(zip(shape, shapes[0])) if i != axis
-        ):
+        if len(shape) != rank or any(a != b for i, (a, b) in enumerate(zip(shape, shapes[0])) if i != axis):
             listed = ", ".join(shape_text(s) for s in shapes)
             raise LayerConfigError(f"cannot concatenate shapes {listed} on axis {axis}")
     out = list(shapes[0])

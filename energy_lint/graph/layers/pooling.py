@@ -36,6 +36,4 @@ SPECS = {}
 for _rank in (1, 2, 3):
     for _kind, _short in (("Max", "Max"), ("Average", "Avg")):
         SPECS[f"{_kind}Pooling{_rank}D"] = SPECS[f"{_short}Pool{_rank}D"] = _pool(_rank)
-        SPECS[f"Global{_kind}Pooling{_rank}D"] = SPECS[f"Global{_short}Pool{_rank}D"] = (
-            _global_pool(_rank)
-        )
+        SPECS[f"Global{_kind}Pooling{_rank}D"] = SPECS[f"Global{_short}Pool{_rank}D"] = _global_pool(_rank)

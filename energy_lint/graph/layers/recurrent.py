@@ -90,8 +90,7 @@ def conv_lstm(rank: int):
         dilation = config.ints("dilation_rate", rank, 1)
         padding = config.choice("padding", ("valid", "same"), "valid")
         out = tuple(
-            conv_output_length(n, k, padding, s, d)
-            for n, k, s, d in zip(spatial, kernel, strides, dilation)
+            conv_output_length(n, k, padding, s, d) for n, k, s, d in zip(spatial, kernel, strides, dilation)
         )
         if min(out) < 1:
             raise LayerConfigError(f"input {spatial} is too small for kernel {kernel}")
@@ -99,9 +98,7 @@ def conv_lstm(rank: int):
         kernels = 4 * volume * filters * (channels + filters)
         params = kernels + (4 * filters if config.bool("use_bias", True) else 0)
         frame = (filters, *out) if first else (*out, filters)
-        output = (
-            (batch, steps, *frame) if config.bool("return_sequences", False) else (batch, *frame)
-        )
+        output = (batch, steps, *frame) if config.bool("return_sequences", False) else (batch, *frame)
         states = ((batch, *frame),) * 2 if config.bool("return_state", False) else ()
         return LayerResult((output, *states), params, steps * math.prod(out) * kernels)
 

@@ -48,8 +48,11 @@ def repeat_vector(call: LayerCall) -> LayerResult:
 
 def _pairs(value: Any, rank: int, key: str) -> list[tuple[int, int]]:
     """Keras' cropping/padding forms: n, (n_1, ..., n_rank) or ((a_1, b_1), ..., (a_rank, b_rank))."""
-    if rank == 1 and isinstance(value, (list, tuple)) and len(value) == 2 and all(
-        not isinstance(v, (list, tuple)) for v in value
+    if (
+        rank == 1
+        and isinstance(value, (list, tuple))
+        and len(value) == 2
+        and all(not isinstance(v, (list, tuple)) for v in value)
     ):
         return [(checked_int(value[0], key, 0), checked_int(value[1], key, 0))]
     if not isinstance(value, (list, tuple)):
