@@ -224,7 +224,9 @@ def _parse_node(node: Any, layer: str) -> Call:
         return call
     if isinstance(node, list):
         call = Call()
-        for item in node:
+        # TFOpLambda writes its single call as one flat [layer, node, index, kwargs] entry.
+        items = [node] if node and isinstance(node[0], str) else node
+        for item in items:
             call.args.append(_triple(item, where))
             extra = item[3] if len(item) > 3 else {}
             if isinstance(extra, Mapping):

@@ -20,6 +20,7 @@ from . import (
     recurrent,
     regularization,
     reshaping,
+    tf_ops,
     wrappers,
 )
 from .base import LayerConfigError, Spec
@@ -38,6 +39,7 @@ LAYER_FAMILIES = (
     recurrent,
     regularization,
     reshaping,
+    tf_ops,
     wrappers,
 )
 LAYER_SPECS: dict[str, Spec] = {

@@ -68,14 +68,14 @@ _UNARY = (
 )
 
 
-def _constant_shape(value: object) -> Shape:
+def constant_shape(value: object) -> Shape:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return ()
     raise LayerConfigError(f"unsupported constant operand {value!r}")
 
 
 def binary(call: LayerCall) -> LayerResult:
-    shapes = list(call.inputs) + [_constant_shape(c) for c in call.constants[:2]]
+    shapes = list(call.inputs) + [constant_shape(c) for c in call.constants[:2]]
     if len(shapes) != 2:
         raise LayerConfigError(f"expects 2 operands, got {len(shapes)}")
     return LayerResult((broadcast(shapes),))

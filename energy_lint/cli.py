@@ -1,0 +1,21 @@
+"""The `energy-lint` command: parse, call, render, exit. Each command lives in commands/."""
+
+from __future__ import annotations
+
+import click
+
+from . import __version__
+from .commands.inspect import inspect
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="energy-lint")
+def cli() -> None:
+    """Predict the energy of a neural network from its definition, before it runs."""
+
+
+cli.add_command(inspect)
+
+
+def main() -> None:
+    cli(prog_name="energy-lint")

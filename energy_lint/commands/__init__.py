@@ -1,0 +1,1 @@
+"""One module per CLI command, as pre-commit does; cli.py only registers them."""

@@ -1,0 +1,1 @@
+"""One module per output format; each takes results and returns or prints a rendering."""

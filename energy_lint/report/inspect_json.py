@@ -1,0 +1,63 @@
+"""`energy-lint inspect --format json`: contract 6 of DESIGN.md (version 1)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from ..errors import ModelReadError
+from ..graph import LayerNode, ModelGraph
+
+VERSION = 1
+
+
+def _shape(shape: Sequence[int] | None) -> list[int] | None:
+    return None if shape is None else list(shape)
+
+
+def _output_shape(layer: LayerNode) -> Any:
+    """One shape, or a list of shapes for a layer with several outputs (LSTM states, ...)."""
+    if len(layer.output_shapes) == 1:
+        return _shape(layer.output_shapes[0])
+    return [_shape(s) for s in layer.output_shapes]
+
+
+def layer_document(layer: LayerNode) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "name": layer.name,
+        "type": layer.type,
+        "input_shapes": [_shape(s) for s in layer.input_shapes],
+        "output_shape": _output_shape(layer),
+        "macs": layer.macs,
+        "params": layer.params,
+        "known": layer.known,
+    }
+    if layer.note:
+        document["note"] = layer.note
+    return document
+
+
+def model_document(graph: ModelGraph) -> dict[str, Any]:
+    return {
+        "path": graph.path,
+        "format": graph.format,
+        "name": graph.name,
+        "keras_version": graph.keras_version,
+        "batch_size": graph.batch_size,
+        "input_shapes": [_shape(s) for s in graph.input_shapes],
+        "output_shapes": [_shape(s) for s in graph.output_shapes],
+        "params": graph.params,
+        "macs": graph.macs,
+        "unknown_layers": len(graph.unknown_layers),
+        "layers": [layer_document(layer) for layer in graph.layers],
+    }
+
+
+def render(graphs: Sequence[ModelGraph], errors: Sequence[ModelReadError]) -> str:
+    document = {
+        "version": VERSION,
+        "models": [model_document(g) for g in graphs],
+        "errors": [{"path": e.path, "message": e.problem} for e in errors],
+    }
+    return json.dumps(document, indent=2)
