@@ -60,5 +60,7 @@ def inspect(
 
         from ..report import inspect_text
 
-        inspect_text.render(graphs, Console(highlight=False))
+        # Piped output keeps whole layer names rather than wrapping them at 80 columns.
+        width = None if sys.stdout.isatty() else 200
+        inspect_text.render(graphs, Console(highlight=False, width=width))
     sys.exit(EXIT_ERROR if errors else EXIT_OK)
