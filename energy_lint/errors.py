@@ -11,6 +11,16 @@ class ModelReadError(EnergyLintError):
     """A model file that cannot be read: the message names the file and the problem."""
 
     def __init__(self, path: str, problem: str) -> None:
-        super().__init__(f"{path}: {problem}")
+        # A file or layer name may hold a newline; the error must stay one line on stderr.
+        super().__init__(one_line(f"{path}: {problem}"))
         self.path = path
         self.problem = problem
+
+
+_LINE_BREAKING = [*range(32), 0x7F, 0x85, 0x2028, 0x2029]
+_ESCAPES = {code: ascii(chr(code))[1:-1] for code in _LINE_BREAKING}
+
+
+def one_line(text: str) -> str:
+    """`text` with control characters and line separators escaped: one error, one line."""
+    return text.translate(_ESCAPES)

@@ -27,6 +27,10 @@ from .model import LayerNode
 
 MaybeShape = tuple[int | None, ...] | None
 
+MAX_LAYER_CALLS = 100_000
+"""Real models make a few thousand layer calls; a nested model called twice at each of 32 levels
+would make 2**32, so a config past this bound is refused rather than expanded for hours."""
+
 
 class GraphError(EnergyLintError):
     """The graph cannot be built (dangling or cyclic edges, bad shapes); the reader adds the file."""
@@ -43,12 +47,16 @@ def input_batch_shape(entry: LayerEntry) -> MaybeShape:
     config = entry.config
     shape = config.get("batch_shape") or config.get("batch_input_shape")
     if shape is None and config.get("shape") is not None:
-        shape = [None, *config["shape"]]
+        shape = config["shape"]
+        shape = [None, *shape] if isinstance(shape, (list, tuple)) else shape
     if shape is None:
         return None
     if not isinstance(shape, (list, tuple)) or not shape:
         raise GraphError(f"input '{entry.name}' has an invalid shape {shape!r}")
-    return tuple(None if d is None else checked_int(d, f"input '{entry.name}' dimension") for d in shape)
+    try:
+        return tuple(None if d is None else checked_int(d, f"input '{entry.name}' dimension") for d in shape)
+    except LayerConfigError as error:
+        raise GraphError(str(error)) from None
 
 
 class GraphBuilder:
@@ -59,6 +67,7 @@ class GraphBuilder:
         self.input_overrides = [tuple(s) for s in input_shapes]
         self.nodes: list[LayerNode] = []
         self.names: set[str] = set()
+        self.calls = 0
 
     def build(self, model: ModelConfig) -> tuple[list[Tensor], list[Tensor]]:
         """Returns the model's input and output tensors; nodes accumulate in self.nodes."""
@@ -137,6 +146,9 @@ class GraphBuilder:
                 )
         recorded = _recorded_shapes(model)
         for entry, index in _call_order(model, entries):
+            self.calls += 1
+            if self.calls > MAX_LAYER_CALLS:
+                raise GraphError(f"the model makes more than {MAX_LAYER_CALLS:,} layer calls")
             if entry.is_input:
                 if (entry.name, 0) not in produced:
                     raise GraphError(f"InputLayer '{entry.name}' is not among the model's inputs")
@@ -183,7 +195,7 @@ class GraphBuilder:
         args: list[Tensor],
         kwargs: dict[str, Tensor],
         shared: bool,
-        recorded: dict[tuple[str, int, int], MaybeShape],
+        recorded: dict[tuple[str, int], dict[int, MaybeShape]],
         index: int,
     ) -> list[Tensor]:
         node = LayerNode(
@@ -193,10 +205,11 @@ class GraphBuilder:
             inputs=[t.producer for t in [*args, *kwargs.values()]],
             input_shapes=[t.shape for t in [*args, *kwargs.values()]],
             output_shapes=[],
+            operation=entry.operation,
         )
         result: LayerResult | None = None
         try:
-            spec = spec_for(entry.class_name, entry.module, entry.registered_name)
+            spec = spec_for(entry.class_name, entry.module, entry.registered_name, entry.operation)
         except UnknownLayerError as error:
             node.known, node.note = False, str(error)
             spec = None
@@ -252,7 +265,7 @@ class GraphBuilder:
         index: int,
         call: Call,
         args: list[Tensor],
-        recorded: dict[tuple[str, int, int], MaybeShape],
+        recorded: dict[tuple[str, int], dict[int, MaybeShape]],
     ) -> list[Shape | None]:
         """An unknown layer's outputs as the file records them, when its inputs are as recorded."""
         for tensor, ref in zip(args, call.args):
@@ -260,8 +273,7 @@ class GraphBuilder:
                 return [None]
             if tensor.shape[1:] != ref.recorded_shape[1:]:
                 return [None]
-        node = index + entry.node_offset
-        found = {i: s for (layer, n, i), s in recorded.items() if layer == entry.name and n == node}
+        found = recorded.get((entry.name, index + entry.node_offset))
         if not found:
             return [None]
         shapes: list[Shape | None] = []
@@ -286,13 +298,15 @@ def _index(model: ModelConfig) -> dict[str, LayerEntry]:
     return entries
 
 
-def _recorded_shapes(model: ModelConfig) -> dict[tuple[str, int, int], MaybeShape]:
-    recorded: dict[tuple[str, int, int], MaybeShape] = {}
+def _recorded_shapes(model: ModelConfig) -> dict[tuple[str, int], dict[int, MaybeShape]]:
+    """Shapes Keras 3 recorded on edges, by producing call and then output index: indexed so that
+    a model of many unknown layers is read in linear time, not quadratic."""
+    recorded: dict[tuple[str, int], dict[int, MaybeShape]] = {}
     for entry in model.layers:
         for call in entry.calls:
             for ref in call.refs:
                 if ref.recorded_shape is not None:
-                    recorded[(ref.layer, ref.node, ref.index)] = ref.recorded_shape
+                    recorded.setdefault((ref.layer, ref.node), {})[ref.index] = ref.recorded_shape
     return recorded
 
 

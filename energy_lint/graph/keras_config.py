@@ -59,6 +59,9 @@ class LayerEntry:
     model: ModelConfig | None = None
     node_offset: int = 0
     """tf.keras 2 numbers the calls of a nested model from 1: its node 0 is its own creation."""
+    operation: bool = False
+    """A Keras 3 operation (`x * 2`, keras.ops.*), not a layer: its class names overlap the
+    layers' (Add, Multiply), and legacy .h5 files drop the module that tells them apart."""
 
     @property
     def is_input(self) -> bool:
@@ -138,6 +141,7 @@ def _parse_functional(name: str, config: Mapping[str, Any], layers: list[Any], d
             raise ConfigError(f"layer '{entry.name}': inbound_nodes must be a list")
         legacy = any(isinstance(node, list) for node in nodes)
         entry.calls = [_parse_node(node, entry.name) for node in nodes]
+        entry.operation = _is_operation(entry, legacy)
         if legacy and entry.model is not None and _skips_first_node(raw):
             entry.node_offset = 1
         entries.append(entry)
@@ -147,6 +151,14 @@ def _parse_functional(name: str, config: Mapping[str, Any], layers: list[Any], d
         inputs=_endpoints(config.get("input_layers"), "input_layers"),
         outputs=_endpoints(config.get("output_layers"), "output_layers"),
     )
+
+
+def _is_operation(entry: LayerEntry, legacy_calls: bool) -> bool:
+    if entry.module is not None:
+        return entry.module.startswith(("keras.src.ops", "keras.ops"))
+    # Keras 3's legacy .h5 writes no module; an operation's config is only its name, where
+    # every layer's config also has "trainable" and "dtype".
+    return not legacy_calls and bool(entry.calls) and set(entry.config) <= {"name", "axis", "keepdims"}
 
 
 def _skips_first_node(raw: Mapping[str, Any]) -> bool:

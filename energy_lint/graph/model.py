@@ -22,6 +22,8 @@ class LayerNode:
     params: int = 0
     macs: int = 0
     known: bool = True
+    operation: bool = False
+    """A Keras 3 operation in the graph (`x * 2`, keras.ops.*, mask ops), not a layer."""
     note: str | None = None
 
     @property

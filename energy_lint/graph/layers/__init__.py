@@ -62,11 +62,16 @@ class UnknownLayerError(LayerConfigError):
     """A class the reader has no spec for: kept in the graph, marked unknown, never guessed."""
 
 
-def spec_for(class_name: str, module: str | None = None, registered_name: str | None = None) -> Spec:
-    if module is None or module == "keras" or module.startswith(_KERAS_LAYER_MODULES):
-        table = LAYER_SPECS
-    elif module.startswith(_KERAS_OP_MODULES):
+def spec_for(
+    class_name: str,
+    module: str | None = None,
+    registered_name: str | None = None,
+    operation: bool = False,
+) -> Spec:
+    if operation or (module or "").startswith(_KERAS_OP_MODULES):
         table = OP_SPECS
+    elif module is None or module == "keras" or module.startswith(_KERAS_LAYER_MODULES):
+        table = LAYER_SPECS
     else:
         table = {}
     custom = registered_name not in (None, class_name)

@@ -129,6 +129,7 @@ def _dot_attention(additive: bool):
 SPECS = {
     "MultiHeadAttention": multi_head_attention,
     "GroupedQueryAttention": grouped_query_attention,
+    "GroupQueryAttention": grouped_query_attention,
     "Attention": _dot_attention(additive=False),
     "AdditiveAttention": _dot_attention(additive=True),
 }

@@ -1,11 +1,12 @@
 """Keras 3 operations used directly in a functional model (`x * y`, `x + 3.0`, keras.ops.*).
 
-They are saved with module "keras.src.ops.<submodule>" and may mix tensors and constants.
-MACs per sample: 0 for element-wise operations."""
+They are saved with module "keras.src.ops.<submodule>" and may mix tensors and constants;
+Keras also writes the ops that compute masks (NotEqual, Any after a Masking layer).
+MACs per sample: 0 for element-wise operations and reductions."""
 
 from __future__ import annotations
 
-from .base import LayerCall, LayerConfigError, LayerResult, Shape
+from .base import LayerCall, LayerConfigError, LayerResult, Shape, normalize_axis
 from .merge import broadcast
 
 _BINARY = (
@@ -85,4 +86,21 @@ def unary(call: LayerCall) -> LayerResult:
     return LayerResult((call.inputs[0] if call.inputs else call.input,))
 
 
-SPECS = {**dict.fromkeys(_BINARY, binary), **dict.fromkeys(_UNARY, unary)}
+_REDUCTIONS = ("Any", "All", "Sum", "Mean", "Max", "Min", "Prod", "Amax", "Amin", "Logsumexp")
+
+
+def reduction(call: LayerCall) -> LayerResult:
+    """Reduce over `axis` (all axes when null), keeping them as 1 when `keepdims`."""
+    shape = call.inputs[0] if call.inputs else call.input
+    rank = len(shape)
+    axes = {normalize_axis(a, rank) for a in call.config.axes("axis", list(range(rank)))}
+    keep = call.config.bool("keepdims", False)
+    out = tuple(1 if i in axes else d for i, d in enumerate(shape) if keep or i not in axes)
+    return LayerResult((out,))
+
+
+SPECS = {
+    **dict.fromkeys(_BINARY, binary),
+    **dict.fromkeys(_UNARY, unary),
+    **dict.fromkeys(_REDUCTIONS, reduction),
+}
