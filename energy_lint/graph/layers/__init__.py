@@ -68,13 +68,16 @@ def spec_for(
     registered_name: str | None = None,
     operation: bool = False,
 ) -> Spec:
+    keras_module = module is not None and (module == "keras" or module.startswith(_KERAS_LAYER_MODULES))
     if operation or (module or "").startswith(_KERAS_OP_MODULES):
         table = OP_SPECS
-    elif module is None or module == "keras" or module.startswith(_KERAS_LAYER_MODULES):
+    elif module is None or keras_module:
         table = LAYER_SPECS
     else:
         table = {}
-    custom = registered_name not in (None, class_name)
+    # A registered name other than the class name marks a user's layer, unless Keras' own
+    # modules registered it (tf.keras writes "Custom>CustomScaleLayer" for its applications).
+    custom = registered_name not in (None, class_name) and not keras_module
     if custom or class_name not in table:
         where = f" from {module}" if module else ""
         raise UnknownLayerError(f"unknown layer class {registered_name or class_name}{where}")
