@@ -54,6 +54,8 @@ def _walk(root: Path, errors: list[ModelReadError]) -> Iterable[Path]:
 
 def _looks_like_keras_json(path: Path) -> bool:
     """A searched JSON file is a model candidate if it starts like a Keras config."""
+    if not path.is_file():
+        return True  # a pipe could block forever: the reader refuses it with a message
     try:
         with path.open("rb") as handle:
             head = handle.read(_JSON_SNIFF_BYTES)

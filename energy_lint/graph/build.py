@@ -319,6 +319,10 @@ def _call_order(model: ModelConfig, entries: dict[str, LayerEntry]) -> list[tupl
     waiting = {key: 0 for key in keys}
     consumers: dict[tuple[str, int], list[tuple[str, int]]] = {key: [] for key in keys}
     for entry in model.layers:
+        if entry.is_input:
+            if any(call.refs for call in entry.calls):
+                raise GraphError(f"InputLayer '{entry.name}' takes input from other layers")
+            continue  # an input is produced once, as call 0, whatever nodes the file lists
         for i, call in enumerate(entry.calls):
             for dep in {_call_key(ref, entries, entry.name) for ref in call.refs}:
                 if dep not in position:

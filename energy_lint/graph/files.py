@@ -53,6 +53,9 @@ def read_raw_model(path: Path) -> RawModel:
         raise ModelReadError(name, "not a model file (expected .keras, .h5 or .json)")
     if path.is_dir():
         raise ModelReadError(name, "is a directory, not a model file")
+    if path.exists() and not path.is_file():
+        # Reading a named pipe or a device could block forever or never end.
+        raise ModelReadError(name, "is not a regular file (a pipe or a device?)")
     try:
         with path.open("rb") as handle:
             head = handle.read(16)
@@ -81,10 +84,15 @@ def _decode(data: bytes | str, path: Path, what: str) -> Any:
 
 
 def _read_capped(stream: Any, path: Path, what: str) -> bytes:
-    data = stream.read(MAX_CONFIG_BYTES + 1)
-    if len(data) > MAX_CONFIG_BYTES:
-        raise ModelReadError(str(path), f"{what} is larger than {MAX_CONFIG_BYTES >> 20} MiB")
-    return data
+    """Read in 1 MiB pieces: one read of the whole cap would make zipfile inflate up to 64 MiB
+    at once, even for a member that declares (and is cut to) a few bytes."""
+    chunks, size = [], 0
+    while chunk := stream.read(1 << 20):
+        size += len(chunk)
+        if size > MAX_CONFIG_BYTES:
+            raise ModelReadError(str(path), f"{what} is larger than {MAX_CONFIG_BYTES >> 20} MiB")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _read_keras_zip(path: Path) -> tuple[Any, str | None]:
@@ -93,18 +101,29 @@ def _read_keras_zip(path: Path) -> tuple[Any, str | None]:
             names = set(archive.namelist())
             if "config.json" not in names:
                 raise ModelReadError(str(path), "zip archive has no config.json: not a .keras model")
-            with archive.open("config.json") as stream:
-                config = _decode(_read_capped(stream, path, "config.json"), path, "config.json")
+            config = _read_member(archive, "config.json", path)
             version = None
             if "metadata.json" in names and archive.getinfo("metadata.json").file_size < 1 << 20:
-                with archive.open("metadata.json") as stream:
-                    metadata = _decode(_read_capped(stream, path, "metadata.json"), path, "metadata.json")
+                metadata = _read_member(archive, "metadata.json", path)
                 version = metadata.get("keras_version") if isinstance(metadata, dict) else None
     except ModelReadError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, OSError) as error:
         raise ModelReadError(str(path), f"corrupt or truncated .keras archive ({error})") from None
     return config, version if isinstance(version, str) else None
+
+
+def _read_member(archive: zipfile.ZipFile, name: str, path: Path) -> Any:
+    """One JSON member. zipfile never inflates past the size the archive declares, so refusing
+    a declared size over the cap stops a zip bomb before a byte of it is decompressed."""
+    info = archive.getinfo(name)
+    if info.file_size > MAX_CONFIG_BYTES:
+        raise ModelReadError(str(path), f"{name} is larger than {MAX_CONFIG_BYTES >> 20} MiB")
+    if info.flag_bits & 0x1:
+        # zipfile would ask for a password with a RuntimeError; Keras never encrypts.
+        raise ModelReadError(str(path), f"{name} in the .keras archive is encrypted")
+    with archive.open(name) as stream:
+        return _decode(_read_capped(stream, path, name), path, name)
 
 
 def _read_h5(path: Path) -> tuple[Any, str | None]:
@@ -118,17 +137,22 @@ def _read_h5(path: Path) -> tuple[Any, str | None]:
                 )
             attr = handle.attrs.get_id("model_config")
             if attr.get_storage_size() > MAX_CONFIG_BYTES:
-                raise ModelReadError(str(path), "model_config is larger than 64 MiB")
+                raise ModelReadError(str(path), f"model_config is larger than {MAX_CONFIG_BYTES >> 20} MiB")
             raw = handle.attrs["model_config"]
             version = handle.attrs.get("keras_version")
     except ModelReadError:
         raise
     except (OSError, KeyError, ValueError, TypeError, RuntimeError) as error:
         raise ModelReadError(str(path), f"corrupt or truncated HDF5 file ({error})") from None
-    if hasattr(raw, "tobytes") and not isinstance(raw, (bytes, str)):
-        raw = raw.tobytes()
+    if getattr(raw, "shape", None) == () and getattr(getattr(raw, "dtype", None), "kind", "") in ("S", "V"):
+        raw = raw.tobytes()  # one fixed-length or opaque string; an array of numbers is no config
     if not isinstance(raw, (bytes, str)):
         raise ModelReadError(str(path), "model_config attribute is not text")
+    if len(raw) > MAX_CONFIG_BYTES:
+        # Keras writes a variable-length string, whose storage size above is a pointer's: only
+        # its length tells. HDF5 does not compress attributes, so the file bounds what was read,
+        # and the cap still keeps json.loads from building gigabytes of objects out of it.
+        raise ModelReadError(str(path), f"model_config is larger than {MAX_CONFIG_BYTES >> 20} MiB")
     if isinstance(version, bytes):
         version = version.decode("utf-8", "replace")
     return _decode(raw, path, "model_config"), version if isinstance(version, str) else None

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import EnergyLintError
+from .layers.base import MAX_DIM
 
 MODEL_CLASSES = ("Functional", "Model", "Sequential")
 MAX_NESTING = 32
@@ -206,17 +207,30 @@ def _triple(item: Any, what: str, recorded: Any = None) -> TensorRef:
         or not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in item[1:3])
     ):
         raise ConfigError(f"{what}: expected [layer, node, index], got {item!r}")
-    shape = None
-    if isinstance(recorded, list) and all(d is None or isinstance(d, int) for d in recorded):
-        shape = tuple(recorded)
-    return TensorRef(item[0], item[1], item[2], shape)
+    return TensorRef(item[0], item[1], item[2], _recorded_shape(recorded, what))
+
+
+def _recorded_shape(value: Any, what: str) -> tuple[int | None, ...] | None:
+    """The shape Keras 3 recorded on an edge; the builder may use it, so a corrupt one is an
+    error rather than a negative or absurd dimension passed on to the layers after it."""
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise ConfigError(f"{what}: recorded shape must be a list, got {value!r}")
+    for d in value:
+        if d is not None and (isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= MAX_DIM):
+            raise ConfigError(f"{what}: recorded shape {value!r} has an invalid dimension {d!r}")
+    return tuple(value)
 
 
 def _parse_node(node: Any, layer: str) -> Call:
     where = f"layer '{layer}' inbound node"
     if isinstance(node, Mapping):
         call = Call()
-        for arg in node.get("args", []):
+        args = node.get("args", [])
+        if not isinstance(args, list):
+            raise ConfigError(f"{where}: args must be a list, got {type(args).__name__}")
+        for arg in args:
             tensors = _keras3_tensors(arg, where)
             if tensors:
                 call.args += tensors

@@ -10,12 +10,14 @@ from ..units import format_count
 
 
 def render(graphs: Sequence[ModelGraph], console) -> None:  # console: rich.console.Console
+    from rich.markup import escape
     from rich.table import Table
 
+    # Names come from the file: "[/x]" in one must print as text, not fail as rich markup.
     for graph in graphs:
-        title = f"{graph.path}  [dim]{graph.name} · {graph.format}"
+        title = f"{escape(graph.path)}  [dim]{escape(graph.name)} · {graph.format}"
         if graph.keras_version:
-            title += f" · Keras {graph.keras_version}"
+            title += f" · Keras {escape(graph.keras_version)}"
         table = Table(title=title + "[/]", title_justify="left", expand=False)
         table.add_column("Layer")
         table.add_column("Type")
@@ -24,8 +26,8 @@ def render(graphs: Sequence[ModelGraph], console) -> None:  # console: rich.cons
         table.add_column("MACs", justify="right")
         for layer in graph.layers:
             shapes = ", ".join(shape_text(s) for s in layer.output_shapes)
-            kind = layer.type if layer.known else f"[yellow]{layer.type} (unknown)[/]"
-            table.add_row(layer.name, kind, shapes, f"{layer.params:,}", format_count(layer.macs))
+            kind = escape(layer.type) if layer.known else f"[yellow]{escape(layer.type)} (unknown)[/]"
+            table.add_row(escape(layer.name), kind, shapes, f"{layer.params:,}", format_count(layer.macs))
         console.print(table)
         inputs = ", ".join(shape_text(s) for s in graph.input_shapes)
         console.print(
@@ -34,7 +36,7 @@ def render(graphs: Sequence[ModelGraph], console) -> None:  # console: rich.cons
         )
         unknown = graph.unknown_layers
         if unknown:
-            names = ", ".join(f"{layer.name} ({layer.type})" for layer in unknown[:5])
+            names = ", ".join(escape(f"{layer.name} ({layer.type})") for layer in unknown[:5])
             more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
             console.print(
                 f"  [yellow]{len(unknown)} unknown layer(s), not counted: {names}{more}; "
