@@ -200,7 +200,7 @@ class GraphBuilder:
     ) -> list[Tensor]:
         node = LayerNode(
             name=name,
-            type=entry.registered_name or entry.class_name,
+            type=entry.class_name,
             config=entry.config,
             inputs=[t.producer for t in [*args, *kwargs.values()]],
             input_shapes=[t.shape for t in [*args, *kwargs.values()]],
