@@ -6,6 +6,7 @@ import click
 
 from . import __version__
 from .commands.inspect import inspect
+from .commands.measure import measure
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -15,6 +16,7 @@ def cli() -> None:
 
 
 cli.add_command(inspect)
+cli.add_command(measure)
 
 
 def main() -> None:

@@ -1,0 +1,105 @@
+"""Build a real Keras model from a model file's config, on the device asked for, with random
+inputs. Keras runs in safe mode: a Lambda layer's code is refused, never run."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from ..errors import EnergyLintError
+from ..graph import ModelGraph
+from ..graph.files import RawModel
+
+
+class DeviceError(EnergyLintError):
+    """The device asked for is not there (no GPU, no such index)."""
+
+
+def select_device(device: str) -> None:
+    """Make only `device` visible; must run before Keras or a backend is imported."""
+    if device == "cpu":
+        os.environ["CUDA_VISIBLE_DEVICES"] = ""
+    elif device.startswith("gpu:") and device[4:].isdigit():
+        os.environ["CUDA_VISIBLE_DEVICES"] = device[4:]
+    else:
+        raise DeviceError(f"unknown device {device!r}: use cpu or gpu:N")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+@contextlib.contextmanager
+def quiet_native_stderr() -> Iterator[None]:
+    """TensorFlow's C++ runtime writes absl start-up lines straight to file descriptor 2 while
+    it loads; keep them off the user's one-line errors. Python exceptions still propagate."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def import_keras() -> Any:
+    try:
+        with quiet_native_stderr():
+            import keras
+
+            if keras.backend.backend() == "tensorflow":
+                import tensorflow as tf
+
+                tf.config.list_physical_devices()  # initializes the runtime, which logs
+    except ImportError:
+        raise EnergyLintError(
+            "measuring needs Keras and CodeCarbon: pip install 'energy-lint[calibrate]'"
+        ) from None
+    return keras
+
+
+def check_gpu(keras: Any, device: str) -> None:
+    """Exit cleanly where no GPU is present rather than silently measuring the CPU."""
+    if not device.startswith("gpu:"):
+        return
+    backend = keras.backend.backend()
+    if backend == "torch":
+        import torch
+
+        present = torch.cuda.is_available()
+    elif backend == "jax":
+        import jax
+
+        present = any(d.platform == "gpu" for d in jax.devices())
+    else:
+        import tensorflow as tf
+
+        present = bool(tf.config.list_physical_devices("GPU"))
+    if not present:
+        raise DeviceError(f"{device}: no NVIDIA GPU is visible to Keras' {backend} backend here")
+
+
+def build_model(keras: Any, raw: RawModel) -> Any:
+    try:
+        return keras.models.model_from_json(json.dumps(raw.config))
+    except Exception as error:  # Keras raises anything; the user needs one line
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise EnergyLintError(f"{raw.path}: Keras cannot build this model: {first}") from None
+
+
+def random_inputs(model: Any, graph: ModelGraph) -> list[Any]:
+    """Inputs of the shapes energy-lint inferred (batch and --input-shape applied)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    arrays = []
+    for tensor, shape in zip(model.inputs, graph.input_shapes, strict=True):
+        dtype = str(getattr(tensor.dtype, "name", tensor.dtype))
+        if "int" in dtype:
+            arrays.append(np.zeros(shape, dtype=dtype))
+        else:
+            arrays.append(rng.standard_normal(shape).astype(dtype))
+    return arrays

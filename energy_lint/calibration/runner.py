@@ -1,0 +1,114 @@
+"""Measure the energy of forward passes under CodeCarbon: the ground truth of `measure` and the
+rows of `calibrate`. One forward pass is far too short for CodeCarbon to resolve, so passes run
+back to back for at least `min_seconds`, repeated, with the idle power measured just before."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .power import power_sources
+
+KWH = 3.6e6
+
+
+@dataclass
+class Measurement:
+    """Energy and time of one forward pass of one batch, as medians over `repeats` runs."""
+
+    energy_j: float
+    duration_s: float
+    n_passes: int
+    repeats: int
+    energy_spread: float
+    """(max - min) / median of the per-pass energy over the repeats: the floor of any error."""
+    cpu_energy_j: float
+    gpu_energy_j: float
+    ram_energy_j: float
+    idle_power_w: float
+    power_source: dict[str, str] = field(default_factory=dict)
+    tracker: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _tracker(device: str) -> Any:
+    import codecarbon
+    from codecarbon import OfflineEmissionsTracker
+
+    gpu_ids = [int(device.split(":")[1])] if device.startswith("gpu:") else None
+    tracker = OfflineEmissionsTracker(
+        country_iso_code="USA",  # carbon is computed elsewhere; only energy is used here
+        measure_power_secs=0.5,
+        save_to_file=False,
+        log_level="error",
+        allow_multiple_runs=True,
+        tracking_mode="machine",
+        gpu_ids=gpu_ids,
+    )
+    tracker.version = getattr(codecarbon, "__version__", "?")
+    return tracker
+
+
+def _run(tracker: Any, work: Callable[[], int]) -> tuple[float, dict[str, float], int]:
+    """Run `work` under the tracker: (seconds, energy per component in J, passes done)."""
+    tracker.start()
+    start = time.perf_counter()
+    passes = work()
+    seconds = time.perf_counter() - start
+    tracker.stop()
+    data = tracker.final_emissions_data
+    energy = {
+        "cpu": data.cpu_energy * KWH,
+        "gpu": data.gpu_energy * KWH,
+        "ram": data.ram_energy * KWH,
+    }
+    return seconds, energy, passes
+
+
+def measure(
+    forward: Callable[[], Any],
+    *,
+    device: str = "cpu",
+    min_seconds: float = 2.0,
+    repeats: int = 3,
+    warmup_seconds: float = 1.0,
+    idle_seconds: float = 1.0,
+) -> Measurement:
+    """Measure `forward` (one pass of one batch, returning only when the work is done)."""
+    deadline = time.perf_counter() + warmup_seconds
+    forward()  # the first call traces and compiles
+    while time.perf_counter() < deadline:
+        forward()
+    tracker = _tracker(device)
+    idle_time, idle_energy, _ = _run(tracker, lambda: time.sleep(idle_seconds) or 0)
+    idle_power = sum(idle_energy.values()) / idle_time
+
+    def timed_passes() -> int:
+        done, stop = 0, time.perf_counter() + min_seconds
+        while done == 0 or time.perf_counter() < stop:
+            forward()
+            done += 1
+        return done
+
+    runs = [_run(tracker, timed_passes) for _ in range(repeats)]
+    per_pass = [sum(e.values()) / n for _, e, n in runs]
+    median = statistics.median_low(per_pass)
+    _, energy, passes = runs[per_pass.index(median)]
+    return Measurement(
+        energy_j=median,
+        duration_s=statistics.median(s / n for s, _, n in runs),
+        n_passes=passes,
+        repeats=repeats,
+        energy_spread=(max(per_pass) - min(per_pass)) / median if median else 0.0,
+        cpu_energy_j=energy["cpu"] / passes,
+        gpu_energy_j=energy["gpu"] / passes,
+        ram_energy_j=energy["ram"] / passes,
+        idle_power_w=idle_power,
+        power_source=power_sources(tracker),
+        tracker=f"codecarbon {tracker.version}",
+    )

@@ -1,0 +1,87 @@
+"""`energy-lint measure`: run the real model under CodeCarbon; the ground truth for estimates."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from ..cli_options import model_shape_options
+from ..errors import EnergyLintError
+from ..graph import read_model
+from ..graph.files import read_raw_model
+
+
+@click.command("measure")
+@click.argument("model_path", metavar="MODEL", type=click.Path(path_type=Path))
+@model_shape_options
+@click.option("--device", default="cpu", show_default=True, help="cpu or gpu:N")
+@click.option(
+    "--min-seconds",
+    type=click.FloatRange(0.05),
+    default=2.0,
+    show_default=True,
+    help="Run passes back to back for at least this long per repeat.",
+)
+@click.option("--repeats", type=click.IntRange(1, 100), default=3, show_default=True)
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def measure(
+    model_path: Path,
+    batch_size: int,
+    input_shapes: tuple[tuple[int, ...], ...],
+    device: str,
+    min_seconds: float,
+    repeats: int,
+    output_format: str,
+) -> None:
+    """Measure the energy of one forward pass of MODEL on this machine (needs the
+    [calibrate] extra). Says how power was obtained: measured or CodeCarbon's estimate."""
+    try:
+        result = _measure(model_path, batch_size, input_shapes, device, min_seconds, repeats)
+    except EnergyLintError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    if output_format == "json":
+        click.echo(json.dumps(result, indent=2))
+        return
+    click.echo(
+        f"{result['path']}: {result['energy_j']:.4g} J per forward pass of batch "
+        f"{result['batch_size']} ({result['duration_s'] * 1e3:.3g} ms, spread "
+        f"{result['energy_spread']:.1%} over {result['repeats']} repeats) on {result['device']}"
+    )
+    for part, source in result["power_source"].items():
+        click.echo(f"  {part}: {source}")
+
+
+def _measure(path, batch_size, input_shapes, device, min_seconds, repeats) -> dict:
+    from ..calibration import keras_backend
+    from ..calibration.runner import measure as run_measurement
+
+    graph = read_model(path, batch_size, input_shapes)
+    raw = read_raw_model(path)
+    keras_backend.select_device(device)
+    keras = keras_backend.import_keras()
+    keras_backend.check_gpu(keras, device)
+    model = keras_backend.build_model(keras, raw)
+    inputs = keras_backend.random_inputs(model, graph)
+    measurement = run_measurement(
+        lambda: model.predict_on_batch(inputs),
+        device=device,
+        min_seconds=min_seconds,
+        repeats=repeats,
+    )
+    return {
+        "path": str(path),
+        "batch_size": batch_size,
+        "input_shapes": [list(s) for s in graph.input_shapes],
+        **measurement.as_dict(),
+        "device": device,
+        "backend": keras.backend.backend(),
+        "keras_version": keras.__version__,
+        "measured_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
