@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import click
 
 from . import __version__
@@ -20,4 +22,7 @@ cli.add_command(measure)
 
 
 def main() -> None:
+    # A run reads many small, acyclic objects and exits: collecting them as they pile up only
+    # costs time (about 40% of reading 100 models), so collect rarely.
+    gc.set_threshold(100_000, 50, 100)
     cli(prog_name="energy-lint")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -15,18 +16,20 @@ from ..graph import ModelGraph, read_model
 EXIT_OK, EXIT_ERROR = 0, 2
 
 
-def read_all(
-    paths: tuple[Path, ...], batch_size: int, input_shapes: tuple[tuple[int, ...], ...]
-) -> tuple[list[ModelGraph], list[ModelReadError]]:
-    """Read every model under `paths`; a bad file becomes an error and the rest go on."""
-    files, errors = discover(paths)
-    graphs = []
+def read_each(
+    files: list[Path],
+    errors: list[ModelReadError],
+    batch_size: int,
+    input_shapes: tuple[tuple[int, ...], ...],
+) -> Iterator[ModelGraph]:
+    """Read the models one at a time, so that memory stays flat however many files there are;
+    a bad file is reported on stderr at once, added to `errors`, and the rest go on."""
     for path in files:
         try:
-            graphs.append(read_model(path, batch_size, input_shapes))
+            yield read_model(path, batch_size, input_shapes)
         except ModelReadError as error:
+            click.echo(f"error: {error}", err=True)
             errors.append(error)
-    return graphs, errors
 
 
 @click.command("inspect")
@@ -48,13 +51,14 @@ def inspect(
 ) -> None:
     """Show the layers, shapes, params and MACs of model files (.keras, .h5, .json) or
     directories of them, without importing Keras. Exit 2 if any input could not be read."""
-    graphs, errors = read_all(paths, batch_size, input_shapes)
+    files, errors = discover(paths)
     for error in errors:
         click.echo(f"error: {error}", err=True)
+    graphs = read_each(files, errors, batch_size, input_shapes)
     if output_format == "json":
         from ..report import inspect_json
 
-        click.echo(inspect_json.render(graphs, errors))
+        inspect_json.write(graphs, errors, sys.stdout)
     else:
         from rich.console import Console
 

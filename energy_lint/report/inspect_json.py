@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
 
 from ..errors import ModelReadError
 from ..graph import LayerNode, ModelGraph
@@ -54,10 +54,11 @@ def model_document(graph: ModelGraph) -> dict[str, Any]:
     }
 
 
-def render(graphs: Sequence[ModelGraph], errors: Sequence[ModelReadError]) -> str:
-    document = {
-        "version": VERSION,
-        "models": [model_document(g) for g in graphs],
-        "errors": [{"path": e.path, "message": e.problem} for e in errors],
-    }
-    return json.dumps(document, indent=2)
+def write(graphs: Iterable[ModelGraph], errors: Sequence[ModelReadError], out: TextIO) -> None:
+    """Stream one JSON document: each model is written and dropped before the next is read.
+    `errors` is read at the end, so that errors met while reading are included."""
+    out.write(f'{{"version": {VERSION}, "models": [')
+    for index, graph in enumerate(graphs):
+        out.write(("," if index else "") + "\n" + json.dumps(model_document(graph)))
+    listed = [{"path": e.path, "message": e.problem} for e in errors]
+    out.write(f'\n], "errors": {json.dumps(listed)}}}\n')

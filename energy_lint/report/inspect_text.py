@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 from ..graph import ModelGraph
 from ..graph.layers.base import shape_text
 from ..units import format_count
 
 
-def render(graphs: Sequence[ModelGraph], console) -> None:  # console: rich.console.Console
+def render(graphs: Iterable[ModelGraph], console) -> None:  # console: rich.console.Console
     from rich.markup import escape
     from rich.table import Table
 
