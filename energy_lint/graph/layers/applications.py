@@ -22,4 +22,7 @@ SPECS = {
     "LayerScale": layer_scale,
     "StochasticDepth": same_shape,
     "CustomScaleLayer": custom_scale,
+    # tf.keras' legacy .h5 writes the registered name, in its default "Custom" package, as the
+    # class name; its application layer keeps config "scale", so the name is not ambiguous.
+    "Custom>CustomScaleLayer": custom_scale,
 }
