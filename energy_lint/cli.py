@@ -7,6 +7,7 @@ import gc
 import click
 
 from . import __version__
+from .commands.calibrate import calibrate
 from .commands.inspect import inspect
 from .commands.measure import measure
 
@@ -17,6 +18,7 @@ def cli() -> None:
     """Predict the energy of a neural network from its definition, before it runs."""
 
 
+cli.add_command(calibrate)
 cli.add_command(inspect)
 cli.add_command(measure)
 

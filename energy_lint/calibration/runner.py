@@ -54,8 +54,10 @@ def _tracker(device: str) -> Any:
     return tracker
 
 
-def _run(tracker: Any, work: Callable[[], int]) -> tuple[float, dict[str, float], int]:
-    """Run `work` under the tracker: (seconds, energy per component in J, passes done)."""
+def _run(device: str, work: Callable[[], int]) -> tuple[float, dict[str, float], int, Any]:
+    """Run `work` under a fresh tracker: (seconds, energy per component in J, passes done,
+    the tracker). Fresh, because a CodeCarbon tracker's totals accumulate over restarts."""
+    tracker = _tracker(device)
     tracker.start()
     start = time.perf_counter()
     passes = work()
@@ -67,7 +69,13 @@ def _run(tracker: Any, work: Callable[[], int]) -> tuple[float, dict[str, float]
         "gpu": data.gpu_energy * KWH,
         "ram": data.ram_energy * KWH,
     }
-    return seconds, energy, passes
+    return seconds, energy, passes, tracker
+
+
+def measure_idle_power(device: str = "cpu", seconds: float = 1.0) -> float:
+    """Watts drawn while nothing runs: the baseline under every measurement."""
+    elapsed, energy, _, _ = _run(device, lambda: time.sleep(seconds) or 0)
+    return sum(energy.values()) / elapsed
 
 
 def measure(
@@ -77,16 +85,15 @@ def measure(
     min_seconds: float = 2.0,
     repeats: int = 3,
     warmup_seconds: float = 1.0,
-    idle_seconds: float = 1.0,
+    idle_power_w: float | None = None,
 ) -> Measurement:
-    """Measure `forward` (one pass of one batch, returning only when the work is done)."""
+    """Measure `forward` (one pass of one batch, returning only when the work is done). The
+    idle power is measured first unless the caller measured it recently."""
     deadline = time.perf_counter() + warmup_seconds
     forward()  # the first call traces and compiles
     while time.perf_counter() < deadline:
         forward()
-    tracker = _tracker(device)
-    idle_time, idle_energy, _ = _run(tracker, lambda: time.sleep(idle_seconds) or 0)
-    idle_power = sum(idle_energy.values()) / idle_time
+    idle_power = measure_idle_power(device) if idle_power_w is None else idle_power_w
 
     def timed_passes() -> int:
         done, stop = 0, time.perf_counter() + min_seconds
@@ -95,13 +102,13 @@ def measure(
             done += 1
         return done
 
-    runs = [_run(tracker, timed_passes) for _ in range(repeats)]
-    per_pass = [sum(e.values()) / n for _, e, n in runs]
+    runs = [_run(device, timed_passes) for _ in range(repeats)]
+    per_pass = [sum(e.values()) / n for _, e, n, _ in runs]
     median = statistics.median_low(per_pass)
-    _, energy, passes = runs[per_pass.index(median)]
+    _, energy, passes, tracker = runs[per_pass.index(median)]
     return Measurement(
         energy_j=median,
-        duration_s=statistics.median(s / n for s, _, n in runs),
+        duration_s=statistics.median(s / n for s, _, n, _ in runs),
         n_passes=passes,
         repeats=repeats,
         energy_spread=(max(per_pass) - min(per_pass)) / median if median else 0.0,

@@ -1,0 +1,135 @@
+"""Run a suite on this machine within a time budget: one measured row per case, appended and
+flushed as it completes; a rerun skips what the CSV already holds."""
+
+from __future__ import annotations
+
+import datetime
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..graph import read_model
+from ..graph.files import read_raw_model
+from . import keras_backend
+from .measurements import append_row, done_keys, repair_tail
+from .runner import measure, measure_idle_power
+from .single_layer import build_layer_model, output_shape
+from .suite import LayerCase, ModelCase, Suite
+
+IDLE_EVERY_S = 300.0
+
+
+@dataclass
+class CampaignResult:
+    measured: int = 0
+    already: int = 0
+    remaining: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    stopped_by_budget: bool = False
+
+
+@dataclass
+class Campaign:
+    suite: Suite
+    suite_dir: Path
+    csv_path: Path
+    device: str = "cpu"
+    budget_s: float = 1200.0
+    min_seconds: float = 0.5
+    repeats: int = 3
+    warmup_seconds: float = 0.3
+    on_progress: Callable[[int, int, str, float], None] | None = None
+    """(cases done, cases to do, the case now, seconds left: by pace, within the budget)."""
+
+    def run(self) -> CampaignResult:
+        keras_backend.select_device(self.device)
+        keras = keras_backend.import_keras()
+        keras_backend.check_gpu(keras, self.device)
+        repair_tail(self.csv_path)
+        done = done_keys(self.csv_path)
+        cases = self.suite.ordered()
+        todo = [case for case in cases if case.key not in done]
+        result = CampaignResult(already=len(cases) - len(todo))
+        started = time.monotonic()
+        idle_power, idle_at = measure_idle_power(self.device), time.monotonic()
+        durations: list[float] = []
+        for index, case in enumerate(todo):
+            expected = sorted(durations)[len(durations) // 2] if durations else 0.0
+            if time.monotonic() - started + expected > self.budget_s:
+                result.stopped_by_budget = True
+                break
+            if time.monotonic() - idle_at > IDLE_EVERY_S:
+                idle_power, idle_at = measure_idle_power(self.device), time.monotonic()
+            if self.on_progress:
+                left = min(expected * (len(todo) - index), self.budget_s - (time.monotonic() - started))
+                self.on_progress(index, len(todo), _describe(case), max(left, 0.0))
+            case_start = time.monotonic()
+            try:
+                row = self._measure_case(keras, case, idle_power)
+            except Exception as error:  # a case Keras cannot build or run: skip, keep going
+                result.failed.append((_describe(case), str(error).strip().splitlines()[0][:200]))
+                continue
+            finally:
+                keras.backend.clear_session()
+            append_row(self.csv_path, row)
+            result.measured += 1
+            durations.append(time.monotonic() - case_start)
+        result.remaining = len(todo) - result.measured - len(result.failed)
+        return result
+
+    def _measure_case(self, keras: Any, case: LayerCase | ModelCase, idle_power: float) -> dict[str, Any]:
+        if isinstance(case, ModelCase):
+            path = self.suite_dir / case.model
+            graph = read_model(path, case.batch_size)
+            model = keras_backend.build_model(keras, read_raw_model(path))
+            inputs = keras_backend.random_inputs(model, graph)
+            row: dict[str, Any] = {
+                "layer_class": "Model",
+                "layer_config": {"model": _relative(path, self.csv_path.parent)},
+                "input_shape": [list(s) for s in graph.input_shapes],
+                "batch_size": case.batch_size,
+                "family": "model",
+                "source": case.model,
+            }
+        else:
+            model, inputs = build_layer_model(keras, case)
+            row = {
+                "layer_class": case.layer_class,
+                "layer_config": case.layer_config,
+                "input_shape": case.input_shapes[0] if len(case.input_shapes) == 1 else case.input_shapes,
+                "batch_size": case.batch_size,
+                "family": case.family,
+                "source": case.source,
+            }
+        measurement = measure(
+            lambda: model.predict_on_batch(inputs),
+            device=self.device,
+            min_seconds=self.min_seconds,
+            repeats=self.repeats,
+            warmup_seconds=self.warmup_seconds,
+            idle_power_w=idle_power,
+        )
+        row.update(measurement.as_dict())
+        row.update(
+            output_shape=output_shape(model.predict_on_batch(inputs)),
+            device=self.device,
+            backend=keras.backend.backend(),
+            keras_version=keras.__version__,
+            measured_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            case_key=case.key,
+        )
+        return row
+
+
+def _describe(case: LayerCase | ModelCase) -> str:
+    if isinstance(case, ModelCase):
+        return f"model {case.model} x{case.batch_size}"
+    return f"{case.layer_class} {case.input_shapes}"
+
+
+def _relative(path: Path, base: Path) -> str:
+    import os
+
+    return os.path.relpath(path.resolve(), base.resolve())
