@@ -90,8 +90,9 @@ def build_model(keras: Any, raw: RawModel) -> Any:
         raise EnergyLintError(f"{raw.path}: Keras cannot build this model: {first}") from None
 
 
-def random_inputs(model: Any, graph: ModelGraph) -> list[Any]:
-    """Inputs of the shapes energy-lint inferred (batch and --input-shape applied)."""
+def random_inputs(model: Any, graph: ModelGraph) -> Any:
+    """Inputs of the shapes energy-lint inferred (batch and --input-shape applied), in the
+    structure the model takes: one array, or a list for several inputs."""
     import numpy as np
 
     rng = np.random.default_rng(0)
@@ -102,4 +103,4 @@ def random_inputs(model: Any, graph: ModelGraph) -> list[Any]:
             arrays.append(np.zeros(shape, dtype=dtype))
         else:
             arrays.append(rng.standard_normal(shape).astype(dtype))
-    return arrays
+    return arrays[0] if len(arrays) == 1 else arrays

@@ -37,8 +37,13 @@ class Measurement:
 
 
 def _tracker(device: str) -> Any:
+    import logging
+
     import codecarbon
     from codecarbon import OfflineEmissionsTracker
+
+    # One tracker per run is deliberate; its "multiple instances" warning is noise here.
+    logging.getLogger("codecarbon").setLevel(logging.ERROR)
 
     gpu_ids = [int(device.split(":")[1])] if device.startswith("gpu:") else None
     tracker = OfflineEmissionsTracker(

@@ -10,7 +10,7 @@ from .suite import LayerCase
 _POSITIONAL = {"MultiHeadAttention", "GroupedQueryAttention", "GroupQueryAttention"}
 
 
-def build_layer_model(keras: Any, case: LayerCase) -> tuple[Any, list[Any]]:
+def build_layer_model(keras: Any, case: LayerCase) -> tuple[Any, Any]:
     import numpy as np
 
     dtype = "int32" if case.layer_class == "Embedding" else "float32"
@@ -29,7 +29,7 @@ def build_layer_model(keras: Any, case: LayerCase) -> tuple[Any, list[Any]]:
         np.zeros(shape, dtype=dtype) if dtype == "int32" else rng.standard_normal(shape).astype(dtype)
         for shape in case.input_shapes
     ]
-    return model, arrays
+    return model, arrays[0] if len(arrays) == 1 else arrays
 
 
 def output_shape(outputs: Any) -> list[Any]:
