@@ -172,11 +172,7 @@ class GraphBuilder:
         ref: TensorRef,
         consumer: str,
     ) -> Tensor:
-        source = entries.get(ref.layer)
-        if source is None:
-            raise GraphError(f"'{consumer}' takes input from '{ref.layer}', which is not in the model")
-        call = ref.node - source.node_offset
-        tensors = produced.get((ref.layer, 0 if source.is_input else call))
+        tensors = produced.get(_call_key(ref, entries, consumer))
         if tensors is None:
             raise GraphError(
                 f"'{consumer}' takes input from call {ref.node} of '{ref.layer}', which does not exist"
