@@ -41,3 +41,26 @@ def model_shape_options(command: Callable[..., Any]) -> Callable[..., Any]:
         show_default=True,
         help="Batch dimension of every input.",
     )(command)
+
+
+def measurement_options(min_seconds: float) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add --device, --min-seconds and --repeats to a command that measures with CodeCarbon."""
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        command = click.option(
+            "--repeats",
+            type=click.IntRange(1, 20),
+            default=3,
+            show_default=True,
+            help="Measured runs per configuration; their spread is reported.",
+        )(command)
+        command = click.option(
+            "--min-seconds",
+            type=click.FloatRange(0.05),
+            default=min_seconds,
+            show_default=True,
+            help="Run forward passes back to back for at least this long per repeat.",
+        )(command)
+        return click.option("--device", default="cpu", show_default=True, help="cpu or gpu:N")(command)
+
+    return decorate

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from ..cli_options import measurement_options
 from ..errors import EnergyLintError
 from ..units import parse_duration
 
@@ -24,7 +25,7 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
 
 
 @click.command("calibrate")
-@click.option("--device", default="cpu", show_default=True, help="cpu or gpu:N")
+@measurement_options(min_seconds=1.0)
 @click.option(
     "--budget",
     default="20m",
@@ -47,14 +48,6 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
     type=click.Path(path_type=Path),
     help="Directory for measurements.csv [default: ./energy-lint-NAME].",
 )
-@click.option(
-    "--min-seconds",
-    type=click.FloatRange(0.05),
-    default=1.0,
-    show_default=True,
-    help="Run each configuration back to back for at least this long per repeat.",
-)
-@click.option("--repeats", type=click.IntRange(1, 20), default=3, show_default=True)
 @click.option("--no-fit", is_flag=True, help="Only measure; do not fit a profile.")
 def calibrate(
     device: str,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ..cli_options import model_shape_options
+from ..cli_options import measurement_options, model_shape_options
 from ..errors import EnergyLintError
 from ..graph import read_model
 from ..graph.files import read_raw_model
@@ -18,15 +18,7 @@ from ..graph.files import read_raw_model
 @click.command("measure")
 @click.argument("model_path", metavar="MODEL", type=click.Path(path_type=Path))
 @model_shape_options
-@click.option("--device", default="cpu", show_default=True, help="cpu or gpu:N")
-@click.option(
-    "--min-seconds",
-    type=click.FloatRange(0.05),
-    default=2.0,
-    show_default=True,
-    help="Run passes back to back for at least this long per repeat.",
-)
-@click.option("--repeats", type=click.IntRange(1, 100), default=3, show_default=True)
+@measurement_options(min_seconds=2.0)
 @click.option(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
