@@ -5,6 +5,8 @@ no family is predicted by the generic predictor and said to be."""
 
 from __future__ import annotations
 
+from .graph.layers import regularization
+
 _FAMILIES: dict[str, tuple[str, ...]] = {
     "dense": ("Dense", "EinsumDense"),
     "conv": ("Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D"),
@@ -97,8 +99,6 @@ GENERIC = "generic"
 
 def family_of(class_name: str, operation: bool = False) -> str:
     """The predictor family of a layer class; Keras operations are element-wise."""
-    from .graph.layers import regularization
-
     if class_name == "InputLayer" or class_name in regularization.SPECS:
         return FREE
     if operation:
