@@ -1,7 +1,5 @@
-"""`energy-lint calibrate`: measure a suite on this machine, row by row, within a time budget.
-
-Fitting the predictors into a profile is not built yet: today the command measures (`--no-fit`)
-and says so plainly otherwise."""
+"""`energy-lint calibrate`: measure a suite on this machine within a time budget, row by row,
+then fit the per-family predictors and the whole-model correction into a hardware profile."""
 
 from __future__ import annotations
 
@@ -46,7 +44,20 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
     "--out",
     "out_dir",
     type=click.Path(path_type=Path),
-    help="Directory for measurements.csv [default: ./energy-lint-NAME].",
+    help="The profile directory to write [default: ./energy-lint-NAME].",
+)
+@click.option(
+    "--measurements",
+    "measurements_path",
+    type=click.Path(path_type=Path),
+    help="The CSV to append measurements to [default: OUT/measurements.csv].",
+)
+@click.option(
+    "--from-csv",
+    "from_csv",
+    multiple=True,
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="Fit from these measurement files (merged) without measuring. Repeatable.",
 )
 @click.option("--no-fit", is_flag=True, help="Only measure; do not fit a profile.")
 def calibrate(
@@ -55,35 +66,55 @@ def calibrate(
     name: str,
     suite_path: Path,
     out_dir: Path | None,
+    measurements_path: Path | None,
+    from_csv: tuple[Path, ...],
     min_seconds: float,
     repeats: int,
     no_fit: bool,
 ) -> None:
-    """Measure single layers and whole reference models with CodeCarbon on this machine and
-    append them to measurements.csv (contract 3). Resumable: a rerun skips measured rows."""
-    if not no_fit:
-        click.echo(
-            "error: fitting predictors into a profile is not built yet; run with --no-fit to measure only",
-            err=True,
-        )
-        sys.exit(2)
+    """Measure single layers and whole reference models with CodeCarbon on this machine,
+    appending to a measurements CSV (contract 3; a rerun resumes), then fit a profile
+    (contract 4). With --from-csv, only fit, from measurements made anywhere."""
     out_dir = out_dir or Path(f"energy-lint-{name}")
+    csv_path = measurements_path or out_dir / "measurements.csv"
     try:
-        result = _run(device, budget, suite_path, out_dir, min_seconds, repeats)
+        if not from_csv:
+            result = _run(device, budget, suite_path, csv_path, min_seconds, repeats)
+            click.echo(
+                f"{result.measured} measured, {result.already} already in {csv_path}, "
+                f"{result.remaining} left"
+                + (" (budget reached; rerun to resume)" if result.stopped_by_budget else ""),
+                err=True,
+            )
+            for case, problem in result.failed:
+                click.echo(f"skipped {case}: {problem}", err=True)
+        if not no_fit:
+            _fit(name, list(from_csv) or [csv_path], out_dir)
     except EnergyLintError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
-    click.echo(
-        f"{result.measured} measured, {result.already} already in {out_dir / 'measurements.csv'}, "
-        f"{result.remaining} left"
-        + (" (budget reached; rerun to resume)" if result.stopped_by_budget else ""),
-        err=True,
-    )
-    for case, problem in result.failed:
-        click.echo(f"skipped {case}: {problem}", err=True)
 
 
-def _run(device, budget, suite_path, out_dir, min_seconds, repeats):
+def _fit(name: str, csv_paths: list[Path], out_dir: Path) -> None:
+    from ..calibration.profile_writer import build_profile
+
+    try:
+        meta = build_profile(name, csv_paths, out_dir)
+    except ValueError as error:
+        raise EnergyLintError(
+            f"cannot fit a profile from {', '.join(map(str, csv_paths))}: {error}"
+        ) from None
+    click.echo(f"profile {name} written to {out_dir} (power: {meta['power']})", err=True)
+    for family, entry in {**meta["families"], "generic": meta["generic"]}.items():
+        errors = ", ".join(f"{kind} {value:.1%}" for kind, value in entry["cv_rmspe"].items())
+        click.echo(
+            f"  {family:<16} {entry['rows']:>5} rows  {entry['predictor']:<13} CV RMSPE: {errors}", err=True
+        )
+    correction = meta["correction"]
+    click.echo(f"  whole-model correction: {correction['kind']} {correction.get('cv_rmspe', '')}", err=True)
+
+
+def _run(device, budget, suite_path, csv_path, min_seconds, repeats):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ..calibration.campaign import Campaign
@@ -93,7 +124,7 @@ def _run(device, budget, suite_path, out_dir, min_seconds, repeats):
         suite = Suite.load(suite_path)
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise EnergyLintError(f"{suite_path}: not a readable suite ({error})") from None
-    out_dir.mkdir(parents=True, exist_ok=True)
+    csv_path.parent.mkdir(parents=True, exist_ok=True)
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -111,7 +142,7 @@ def _run(device, budget, suite_path, out_dir, min_seconds, repeats):
         campaign = Campaign(
             suite,
             suite_path.parent,
-            out_dir / "measurements.csv",
+            csv_path,
             device=device,
             budget_s=budget,
             min_seconds=min_seconds,

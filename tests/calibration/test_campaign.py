@@ -4,6 +4,7 @@ costs at most the configuration in flight, and a rerun resumes without duplicate
 from __future__ import annotations
 
 import csv
+import json
 import os
 import signal
 import subprocess
@@ -11,10 +12,16 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from energy_lint.calibration.measurements import append_row, done_keys, repair_tail
+from energy_lint.calibration.profile_writer import write_profile
 from energy_lint.calibration.suite import LayerCase, ModelCase, Suite
+from energy_lint.estimate import estimate
+from energy_lint.graph import read_model
+from energy_lint.profile import load_profile
+from energy_lint.trees import TreeEnsemble
 
 pytest.importorskip("codecarbon")
 
@@ -40,11 +47,11 @@ def tiny_suite(directory: Path) -> Suite:
     return Suite(layers=layers, models=[ModelCase(model, 1)], models_every=3)
 
 
-def calibrate(suite: Path, out: Path, budget: str = "10m") -> subprocess.Popen[str]:
+def calibrate(suite: Path, out: Path, budget: str = "10m", *extra: str) -> subprocess.Popen[str]:
     command = [
-        sys.executable, "-m", "energy_lint", "calibrate", "--name", "test", "--no-fit",
+        sys.executable, "-m", "energy_lint", "calibrate", "--name", "test",
         "--suite", str(suite), "--out", str(out), "--budget", budget,
-        "--min-seconds", "0.2", "--repeats", "2",
+        "--min-seconds", "0.2", "--repeats", "2", *extra,
     ]  # fmt: skip
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -85,7 +92,16 @@ def test_sigkill_mid_run_then_resume_loses_and_duplicates_nothing(tmp_path: Path
     assert all(float(row["energy_j"]) > 0 and float(row["duration_s"]) > 0 for row in rows)
     assert {row["layer_class"] for row in rows} >= {"Dense", "Conv2D", "LSTM", "Model"}
 
-    again = calibrate(suite_path, out)
+    # the resumed run fitted a profile that loads and estimates
+    profile = load_profile(out)
+    assert profile.generic is not None and profile.meta["dataset"]["rows"] == len(rows)
+    assert (
+        "not a measurement" in json.dumps(profile.meta["power_source"]) or profile.meta["power"] == "measured"
+    )
+    graph = read_model(ROOT / "examples" / "mobilenet.json")
+    assert estimate(graph, profile).energy_j > 0
+
+    again = calibrate(suite_path, out, "10m", "--no-fit")
     _, stderr = again.communicate(timeout=300)
     assert again.returncode == 0 and "0 measured" in stderr
     assert complete_lines(csv_path) == after
@@ -94,7 +110,7 @@ def test_sigkill_mid_run_then_resume_loses_and_duplicates_nothing(tmp_path: Path
 def test_budget_stops_the_run_and_says_how_to_resume(tmp_path: Path) -> None:
     suite_path = tmp_path / "suite.json"
     tiny_suite(tmp_path).save(suite_path)
-    process = calibrate(suite_path, tmp_path / "out", budget="1s")
+    process = calibrate(suite_path, tmp_path / "out", "1s", "--no-fit")
     _, stderr = process.communicate(timeout=300)
     assert process.returncode == 0
     assert "budget reached" in stderr
@@ -113,10 +129,24 @@ def test_partial_last_row_from_a_kill_is_dropped_on_resume(tmp_path: Path) -> No
     assert done_keys(path) == {"a", "b"}
 
 
-def test_fitting_is_not_claimed(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "energy_lint", "calibrate", "--name", "x"],
-        capture_output=True, text=True, timeout=60,
+def test_an_interrupted_profile_write_leaves_the_old_profile_intact(tmp_path: Path) -> None:
+    out = tmp_path / "profile"
+    stump = TreeEnsemble(
+        feature=np.array([-1]), threshold=np.array([0.0]), left=np.array([-1]), right=np.array([-1]),
+        value=np.array([0.0]), roots=np.array([0]), n_features=5,
     )  # fmt: skip
-    assert result.returncode == 2
-    assert "not built yet" in result.stderr
+    write_profile(out, {"format": 1, "name": "old"}, {"generic.npz": stump})
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    class Interrupted(Exception):
+        pass
+
+    class FailsHalfway:
+        def save(self, path: Path) -> None:
+            path.write_bytes(b"half a file")
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        write_profile(out, {"format": 1, "name": "new"}, {"generic.npz": stump, "x.npz": FailsHalfway()})
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["profile"]  # no staging left behind

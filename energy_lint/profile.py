@@ -1,0 +1,103 @@
+"""HardwareProfile: the fitted predictors of one machine, read from a profile directory
+(contract 4): profile.json plus one .npz of plain arrays per predictor. Loading never
+unpickles and never runs code from the directory."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import EnergyLintError
+from .trees import TreeEnsemble
+
+PROFILE_FORMAT = 1
+BUNDLED = Path(__file__).resolve().parent.parent / "predictors"
+
+
+class ProfileError(EnergyLintError):
+    """A profile that does not exist or cannot be read; one line naming it."""
+
+
+@dataclass
+class FamilyPredictor:
+    family: str
+    features: tuple[str, ...]
+    ensemble: TreeEnsemble
+    interval_log: tuple[float, float]
+    """Quantiles (5%, 95%) of cross-validated log residuals: the 90% interval of a prediction."""
+    ranges: dict[str, tuple[float, float]]
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def outside_ranges(self, values: dict[str, float]) -> list[str]:
+        """The features of a layer that fall outside what the predictor was trained on."""
+        return [
+            name
+            for name, (low, high) in self.ranges.items()
+            if name in values and not low <= values[name] <= high
+        ]
+
+
+@dataclass
+class HardwareProfile:
+    path: Path
+    meta: dict[str, Any]
+    families: dict[str, FamilyPredictor]
+    generic: FamilyPredictor | None
+
+    @property
+    def name(self) -> str:
+        return str(self.meta.get("name", self.path.name))
+
+    @property
+    def correction(self) -> dict[str, Any]:
+        return self.meta.get("correction") or {"kind": "none"}
+
+
+def _predictor(directory: Path, family: str, entry: dict[str, Any]) -> FamilyPredictor:
+    file = directory / str(entry["file"])
+    if file.parent != directory:
+        raise ProfileError(f"{directory}: predictor file {entry['file']!r} is outside the profile")
+    low, high = entry.get("interval_log", [0.0, 0.0])
+    ranges = {name: (float(a), float(b)) for name, (a, b) in entry.get("ranges", {}).items()}
+    return FamilyPredictor(
+        family=family,
+        features=tuple(entry["features"]),
+        ensemble=TreeEnsemble.load(file),
+        interval_log=(float(low), float(high)),
+        ranges=ranges,
+        info={k: v for k, v in entry.items() if k not in ("file", "features", "ranges")},
+    )
+
+
+def load_profile(directory: Path) -> HardwareProfile:
+    directory = Path(directory)
+    meta_path = directory / "profile.json"
+    if not meta_path.is_file():
+        raise ProfileError(f"{directory}: not a profile (no profile.json)")
+    try:
+        meta = json.loads(meta_path.read_text())
+        if meta.get("format") != PROFILE_FORMAT:
+            raise ProfileError(
+                f"{directory}: profile format {meta.get('format')!r}, expected {PROFILE_FORMAT}"
+            )
+        families = {name: _predictor(directory, name, entry) for name, entry in meta["families"].items()}
+        generic = _predictor(directory, "generic", meta["generic"]) if meta.get("generic") else None
+    except ProfileError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ProfileError(f"{directory}: corrupt profile ({error})") from None
+    return HardwareProfile(directory, meta, families, generic)
+
+
+def find_profile(name_or_path: str) -> Path:
+    """A profile by directory path, or by the name of a bundled profile."""
+    candidate = Path(name_or_path)
+    if (candidate / "profile.json").is_file():
+        return candidate
+    bundled = BUNDLED / name_or_path
+    if (bundled / "profile.json").is_file():
+        return bundled
+    known = ", ".join(sorted(p.name for p in BUNDLED.glob("*") if (p / "profile.json").is_file()))
+    raise ProfileError(f"no profile {name_or_path!r} (bundled: {known or 'none'})")
