@@ -10,6 +10,7 @@ from . import __version__
 from .commands.calibrate import calibrate
 from .commands.inspect import inspect
 from .commands.measure import measure
+from .commands.profiles import profiles
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,6 +22,7 @@ def cli() -> None:
 cli.add_command(calibrate)
 cli.add_command(inspect)
 cli.add_command(measure)
+cli.add_command(profiles)
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ unpickles and never runs code from the directory."""
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,13 +92,31 @@ def load_profile(directory: Path) -> HardwareProfile:
     return HardwareProfile(directory, meta, families, generic)
 
 
+def user_profiles_dir() -> Path:
+    """Where `calibrate` writes profiles by default: $ENERGY_LINT_PROFILES, or the XDG data dir."""
+    configured = os.environ.get("ENERGY_LINT_PROFILES")
+    if configured:
+        return Path(configured)
+    data = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data) / "energy-lint" / "profiles"
+
+
+def available_profiles() -> list[tuple[str, Path]]:
+    """(where, directory) of every bundled and user profile, bundled first."""
+    found = []
+    for where, root in (("bundled", BUNDLED), ("user", user_profiles_dir())):
+        if root.is_dir():
+            found += [(where, p) for p in sorted(root.iterdir()) if (p / "profile.json").is_file()]
+    return found
+
+
 def find_profile(name_or_path: str) -> Path:
-    """A profile by directory path, or by the name of a bundled profile."""
+    """A profile by directory path, or by name among the bundled and the user profiles."""
     candidate = Path(name_or_path)
     if (candidate / "profile.json").is_file():
         return candidate
-    bundled = BUNDLED / name_or_path
-    if (bundled / "profile.json").is_file():
-        return bundled
-    known = ", ".join(sorted(p.name for p in BUNDLED.glob("*") if (p / "profile.json").is_file()))
-    raise ProfileError(f"no profile {name_or_path!r} (bundled: {known or 'none'})")
+    for _, directory in available_profiles():
+        if directory.name == name_or_path:
+            return directory
+    known = ", ".join(directory.name for _, directory in available_profiles())
+    raise ProfileError(f"no profile {name_or_path!r} (available: {known or 'none'})")

@@ -44,7 +44,7 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
     "--out",
     "out_dir",
     type=click.Path(path_type=Path),
-    help="The profile directory to write [default: ./energy-lint-NAME].",
+    help="The profile directory to write [default: the user profiles directory / NAME].",
 )
 @click.option(
     "--measurements",
@@ -75,7 +75,9 @@ def calibrate(
     """Measure single layers and whole reference models with CodeCarbon on this machine,
     appending to a measurements CSV (contract 3; a rerun resumes), then fit a profile
     (contract 4). With --from-csv, only fit, from measurements made anywhere."""
-    out_dir = out_dir or Path(f"energy-lint-{name}")
+    from ..profile import user_profiles_dir
+
+    out_dir = out_dir or user_profiles_dir() / name
     csv_path = measurements_path or out_dir / "measurements.csv"
     try:
         if not from_csv:
