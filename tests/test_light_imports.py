@@ -1,0 +1,48 @@
+"""The check path (reading, features, profiles, trees, estimates) imports no heavy library."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+HEAVY = (
+    "tensorflow",
+    "keras",
+    "tf_keras",
+    "sklearn",
+    "xgboost",
+    "catboost",
+    "codecarbon",
+    "pandas",
+    "torch",
+    "jax",
+)
+
+SCRIPT = f"""
+import sys
+from pathlib import Path
+import numpy as np
+from energy_lint.cli import cli
+from energy_lint.estimate import estimate
+from energy_lint.graph import read_model
+from energy_lint.profile import FamilyPredictor, HardwareProfile
+from energy_lint.trees import TreeEnsemble
+
+leaf = TreeEnsemble(np.array([-1]), np.array([0.0]), np.array([-1]), np.array([-1]),
+                    np.array([0.0]), np.array([0]), n_features=5)
+generic = FamilyPredictor("generic", ("log_macs", "log_input_elements", "log_output_elements",
+                          "log_params", "log_batch"), leaf, (0.0, 0.0), {{}})
+profile = HardwareProfile(Path("."), {{}}, {{}}, generic)
+result = estimate(read_model({str(ROOT / "examples" / "resnet50.json")!r}), profile)
+assert result.energy_j > 0
+heavy = sorted({{m.split(".")[0] for m in sys.modules}} & set({HEAVY!r}))
+print(",".join(heavy))
+"""
+
+
+def test_check_path_imports_no_heavy_library() -> None:
+    result = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
