@@ -24,7 +24,7 @@ from .measurements import read_rows
 from .power import summary
 
 
-def _in_memory(fitted: FittedPredictor) -> FamilyPredictor:
+def as_family_predictor(fitted: FittedPredictor) -> FamilyPredictor:
     return FamilyPredictor(
         fitted.family, fitted.features, fitted.ensemble, fitted.interval_log, fitted.ranges
     )
@@ -43,7 +43,7 @@ def _model_pairs(rows: Sequence[dict[str, Any]], profile: HardwareProfile) -> li
     return pairs
 
 
-def _fit_kind(kind: str, sums: np.ndarray, measured: np.ndarray) -> dict[str, Any]:
+def fit_correction_kind(kind: str, sums: np.ndarray, measured: np.ndarray) -> dict[str, Any]:
     if kind == "affine":  # least squares on relative error: weights 1 / measured
         design = np.stack([np.ones_like(sums), sums], axis=1) / measured[:, None]
         (overhead, factor), *_ = np.linalg.lstsq(design, np.ones_like(measured), rcond=None)
@@ -71,12 +71,12 @@ def fit_correction(pairs: Sequence[tuple[float, float, str]]) -> dict[str, Any]:
             if kind != "none" and (~held).sum() < 2:
                 predicted[held] = sums[held]
                 continue
-            params = _fit_kind(kind, sums[~held], measured[~held])
+            params = fit_correction_kind(kind, sums[~held], measured[~held])
             predicted[held] = [max(apply_correction(s, params), 1e-12) for s in sums[held]]
         scores[kind] = rmspe(np.log(measured), np.log(predicted))
         residuals[kind] = np.log(measured) - np.log(predicted)
     best = min(scores, key=scores.__getitem__)
-    correction = _fit_kind(best, sums, measured)
+    correction = fit_correction_kind(best, sums, measured)
     low, high = np.quantile(residuals[best], [0.05, 0.95])
     correction.update(
         cv_rmspe={k: round(v, 5) for k, v in scores.items()},
@@ -109,8 +109,8 @@ def build_profile(
     profile = HardwareProfile(
         out,
         {"correction": {"kind": "none"}},
-        {f: _in_memory(p) for f, p in families.items()},
-        _in_memory(generic),
+        {f: as_family_predictor(p) for f, p in families.items()},
+        as_family_predictor(generic),
     )
     correction = fit_correction(_model_pairs(data.model_rows, profile))
     sources = _common(rows, "power_source") or {}
