@@ -142,6 +142,7 @@ class Dataset:
     names: dict[str, tuple[str, ...]] = field(default_factory=dict)
     model_rows: list[dict[str, Any]] = field(default_factory=list)
     skipped: int = 0
+    overhead_j: float = 0.0
 
 
 def architecture_of(row: dict[str, Any]) -> str:
@@ -150,11 +151,32 @@ def architecture_of(row: dict[str, Any]) -> str:
     return source.split(":")[0] if source else str(row.get("layer_class"))
 
 
+OVERHEAD_FLOOR = 0.1
+"""A layer keeps at least this share of its measured energy after the call overhead is taken
+off: measurements of tiny layers are noisy enough to fall below the overhead."""
+
+
+def call_overhead(rows: Sequence[dict[str, Any]]) -> float:
+    """The energy of calling a layer that does nothing (the suite's Identity cases on the
+    smallest input), the median over batch sizes; 0 where none was measured."""
+    energies = []
+    for row in rows:
+        if row.get("layer_class") != "Identity":
+            continue
+        shape = row["input_shape"]
+        if isinstance(shape, list) and len(shape) == 2 and shape[1] <= 8:
+            energies.append(float(row["energy_j"]))
+    return float(np.median(energies)) if energies else 0.0
+
+
 def collect(rows: Sequence[dict[str, Any]]) -> Dataset:
-    data = Dataset()
+    """Feature vectors and targets per family: log of the energy above the call overhead."""
+    data = Dataset(overhead_j=call_overhead(rows))
     for row in rows:
         if row.get("layer_class") == "Model":
             data.model_rows.append(row)
+            continue
+        if row.get("layer_class") == "Identity":
             continue
         try:
             energy = float(row["energy_j"])
@@ -165,6 +187,7 @@ def collect(rows: Sequence[dict[str, Any]]) -> Dataset:
         if not energy > 0:
             data.skipped += 1
             continue
+        energy = max(energy - data.overhead_j, OVERHEAD_FLOOR * energy)
         data.names[features.family] = features.names
         data.by_family[features.family].append(
             (list(features.values), math.log(energy), architecture_of(row))

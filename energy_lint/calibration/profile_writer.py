@@ -133,7 +133,9 @@ def build_profile(
             "sha256": digest.hexdigest(),
             "files": [p.name for p in csv_paths],
         },
-        "target": "log of the energy of one forward pass of one batch, in joules",
+        "target": "log of a layer's energy for one forward pass of one batch, in joules, above the "
+        "fixed cost of one call (call_overhead_j), which the whole-model correction adds back once",
+        "call_overhead_j": data.overhead_j,
         "families": {f: p.entry(f"{f}.npz") for f, p in families.items()},
         "generic": generic.entry("generic.npz"),
         "correction": correction,

@@ -23,6 +23,7 @@ from ..graph.layers import spec_for
 from ..graph.layers.base import Config, LayerCall, LayerConfigError
 
 SUITE_VERSION = 1
+OVERHEAD = "overhead"
 _NOISE_SUFFIXES = ("_initializer", "_regularizer", "_constraint")
 _NOISE_KEYS = {"name", "trainable", "dtype", "seed", "quantization_config", "lora_rank", "lora_alpha"}
 # Classes keras.layers can build on their own (keras.applications' own layers cannot).
@@ -200,6 +201,14 @@ def build_suite(
                 seen.add(candidate.key)
                 cases.append(candidate)
     rng.shuffle(cases)
+    # The fixed cost of one call (framework dispatch, idle draw over its time), measured on a
+    # layer that does nothing; fitting subtracts it from every layer so that the sum of layers
+    # does not count it once per layer. Appended last: the sample above stays as it was.
+    cases += [
+        LayerCase("Identity", {}, [[batch, *shape]], OVERHEAD, "overhead")
+        for batch in batch_sizes
+        for shape in ([8], [56, 56, 64], [512, 256])
+    ]
     models = [
         ModelCase(os.path.relpath(p, relative_to) if relative_to else str(p), batch)
         for batch in model_batch_sizes
