@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine, machine_lines, markdown_table, write_section  # noqa: E402
+from _common import machine, machine_lines, markdown_table, write_section
 
 LIBRARIES = ("random_forest", "xgboost", "catboost")
 
@@ -32,24 +32,33 @@ def main() -> None:
     correction = meta["correction"]
     dataset = meta["dataset"]
     sources = "; ".join(f"{k}: {v}" for k, v in meta.get("power_source", {}).items())
-    body = "\n".join([
-        f"## Profile {meta['name']}: cross-validated error per family and library (benchmarks/profile_report.py)", "",
+    measured = " to ".join(meta.get("measured") or [])
+    overhead = meta.get("call_overhead_j", 0)
+    header = ["family", "rows", "architectures", *LIBRARIES, "kept", "cross-validation"]
+    lines = [
+        f"## Profile {meta['name']}: cross-validated error per family and library "
+        "(benchmarks/profile_report.py)",
+        "",
         *machine_lines(machine()),
         f"- Profile: `{options.profile}`, device {meta.get('device')}, backend {meta.get('backend')}, "
         f"Keras {meta.get('keras_version')}, {meta.get('tracker')}",
         f"- Power: **{meta.get('power')}** ({sources})",
-        f"- Data: {dataset['rows']} rows ({dataset['layer_rows']} layer rows, {dataset['model_rows']} whole-model "
-        f"rows), measured {' to '.join(meta.get('measured') or [])}; call overhead subtracted from each layer: "
-        f"{meta.get('call_overhead_j', 0):.4g} J",
-        f"- Command: `python benchmarks/profile_report.py {options.profile} --write`", "",
-        "RMSPE of each library's out-of-fold predictions of single-layer energy (folds grouped by the "
-        "architecture a configuration came from):", "",
-        markdown_table(["family", "rows", "architectures", *LIBRARIES, "kept", "cross-validation"], rows, right=[1, 2]),
+        f"- Data: {dataset['rows']} rows ({dataset['layer_rows']} layer rows, "
+        f"{dataset['model_rows']} whole-model rows), measured {measured}; "
+        f"call overhead subtracted from each layer: {overhead:.4g} J",
+        f"- Command: `python benchmarks/profile_report.py {options.profile} --write`",
+        "",
+        "RMSPE of each library's out-of-fold predictions of single-layer energy (folds grouped by "
+        "the architecture a configuration came from):",
+        "",
+        markdown_table(header, rows, right=[1, 2]),
         "",
         f"Whole-model correction: **{correction['kind']}**, leave-one-architecture-out RMSPE "
-        f"{correction.get('cv_rmspe')} over {correction.get('rows', 0)} whole-model rows; measured whole / sum of "
-        f"layer predictions ranged {correction.get('ratio_measured_to_layer_sum')}.",
-    ])  # fmt: skip
+        f"{correction.get('cv_rmspe')} over {correction.get('rows', 0)} whole-model rows; "
+        f"measured whole / sum of layer predictions ranged "
+        f"{correction.get('ratio_measured_to_layer_sum')}.",
+    ]
+    body = "\n".join(lines)
     print(body)
     if options.write:
         write_section(f"profile {meta['name']}", body)
