@@ -34,7 +34,11 @@ from _common import machine, machine_lines, markdown_table, write_section
 
 from energy_lint.calibration.fit import CANDIDATES, Dataset, collect, fit_families, make_regressor
 from energy_lint.calibration.measurements import read_rows
-from energy_lint.calibration.profile_writer import as_family_predictor, fit_correction_kind
+from energy_lint.calibration.profile_writer import (
+    as_family_predictor,
+    fit_correction,
+    fit_correction_kind,
+)
 from energy_lint.estimate import apply_correction, estimate
 from energy_lint.graph import ModelGraph, read_model
 from energy_lint.profile import HardwareProfile
@@ -104,12 +108,6 @@ def without(data: Dataset, stems: set[str]) -> Dataset:
     return kept
 
 
-def relative_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    design = np.stack([x, np.ones_like(x)], axis=1) / y[:, None]
-    (a, b), *_ = np.linalg.lstsq(design, np.ones_like(y), rcond=None)
-    return float(a), float(b)
-
-
 def held_out_predictions(data: Dataset, models: list[ModelRow], family: str, candidates) -> dict[str, list]:
     """Predictions of every method for the models of `family`, trained without that family."""
     test = [m for m in models if m.family == family]
@@ -123,24 +121,13 @@ def held_out_predictions(data: Dataset, models: list[ModelRow], family: str, can
         as_family_predictor(generic),
     )
     sums = {id(m): estimate(m.graph, profile).layer_sum_j for m in models}
-    train_sums = np.array([sums[id(m)] for m in train])
     train_measured = np.array([m.measured for m in train])
-    correction = {"kind": "none"}
-    if len(train) >= 2:
-        candidates_corr = [
-            fit_correction_kind(k, train_sums, train_measured) for k in ("affine", "loglinear")
-        ]
-        scored = []
-        for params in [{"kind": "none"}, *candidates_corr]:
-            predicted = np.array([apply_correction(s, params) for s in train_sums])
-            scored.append((float(np.mean(((predicted - train_measured) / train_measured) ** 2)), params))
-        correction = min(scored, key=lambda item: item[0])[1]
-    residuals = np.log(train_measured) - np.log(
-        np.maximum([apply_correction(s, correction) for s in train_sums], 1e-12)
-    )
-    low, high = np.quantile(residuals, [0.05, 0.95]) if len(residuals) >= 2 else (0.0, 0.0)
+    # The same correction `calibrate` fits, on the training models only.
+    correction = fit_correction([(sums[id(m)], m.measured, m.stem) for m in train])
+    low, high = correction.get("interval_log", [0.0, 0.0])
     train_macs = np.array([m.batch_macs for m in train])
-    a, b = relative_fit(train_macs, train_measured)
+    # a * MACs + b on relative error: the same least squares as the affine correction
+    macs_line = fit_correction_kind("affine", train_macs, train_measured)
     slope, intercept = np.polyfit(np.log(train_macs), np.log(train_measured), 1)
     forest = make_regressor("random_forest").fit(
         np.array([m.whole_features() for m in train]), np.log(train_measured)
@@ -150,7 +137,7 @@ def held_out_predictions(data: Dataset, models: list[ModelRow], family: str, can
         ours = apply_correction(sums[id(m)], correction)
         results["energy-lint"].append((ours, m.measured, ours * math.exp(low), ours * math.exp(high)))
         results["layer sum"].append((sums[id(m)], m.measured))
-        results["MACs linear"].append((max(a * m.batch_macs + b, 1e-9), m.measured))
+        results["MACs linear"].append((max(apply_correction(m.batch_macs, macs_line), 1e-9), m.measured))
         results["MACs log-log"].append((math.exp(intercept + slope * math.log(m.batch_macs)), m.measured))
         results["model-wise"].append((math.exp(forest.predict([m.whole_features()])[0]), m.measured))
     return results
