@@ -4,6 +4,7 @@ then fit the per-family predictors and the whole-model correction into a hardwar
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -137,9 +138,16 @@ def _run(device, budget, suite_path, csv_path, min_seconds, repeats):
     with Progress(*columns, transient=False, console=_stderr_console()) as progress:
         task = progress.add_task("calibrating", total=None, eta="?")
 
+        console = progress.console
+        last_line = [0.0]
+
         def report(index: int, total: int, what: str, eta_s: float) -> None:
             eta = f"{eta_s / 60:.0f} min" if eta_s >= 60 else f"{eta_s:.0f} s"
             progress.update(task, completed=index, total=total, description=what[:48], eta=eta)
+            # A log (CI, nohup) gets no live bar: give it a plain line a minute instead.
+            if not console.is_terminal and time.monotonic() - last_line[0] >= 60:
+                last_line[0] = time.monotonic()
+                console.print(f"calibrating {index}/{total}, {eta} left within the budget: {what}")
 
         campaign = Campaign(
             suite,
