@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .families import FREE, family_of
-from .features import layer_features
+from .features import node_features
 from .graph import ModelGraph
 from .profile import FamilyPredictor, HardwareProfile
 
@@ -71,7 +71,7 @@ def estimate(graph: ModelGraph, profile: HardwareProfile) -> Estimate:
         if not node.known or any(s is None for s in node.input_shapes):
             entry.predictor = "unknown"
             continue
-        values = layer_features(node.type, node.config, node.input_shapes, operation=node.operation).as_dict()
+        values = node_features(node).as_dict()
         key = family if family in profile.families else "generic"
         entry.predictor = key
         pending[key].append((entry, values))

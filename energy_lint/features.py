@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .families import family_of
+from .graph import LayerNode
 from .graph.layers import spec_for
-from .graph.layers.base import Config, LayerCall, Shape
+from .graph.layers.base import Config, LayerCall, LayerResult, Shape
 
 COMMON = ("log_macs", "log_input_elements", "log_output_elements", "log_params", "log_batch")
 
@@ -172,10 +173,14 @@ def layer_features(
     input_shapes: Sequence[Shape],
     *,
     operation: bool = False,
+    result: LayerResult | None = None,
 ) -> LayerFeatures:
-    """Features of one call of a layer with batch-first input shapes (batch size included)."""
-    spec = spec_for(class_name, operation=operation)
-    result = spec(LayerCall(class_name, Config(config), tuple(tuple(s) for s in input_shapes)))
+    """Features of one call of a layer with batch-first input shapes (batch size included).
+    `result` is the reader's own output for the call where it has one (a graph node, whose
+    operations may carry constants); otherwise the layer's spec computes it from the config."""
+    if result is None:
+        spec = spec_for(class_name, operation=operation)
+        result = spec(LayerCall(class_name, Config(config), tuple(tuple(s) for s in input_shapes)))
     batch = input_shapes[0][0]
     values = {
         "log_macs": _log(result.macs * batch),
@@ -187,6 +192,18 @@ def layer_features(
     family = family_of(class_name, operation)
     values.update(_family_extras(family, class_name, config, input_shapes, result.outputs))
     return LayerFeatures(family, tuple(values), tuple(float(v) for v in values.values()))
+
+
+def node_features(node: LayerNode) -> LayerFeatures:
+    """Features of a layer call read from a model file."""
+    result = LayerResult(tuple(node.output_shapes), node.params, node.macs)  # type: ignore[arg-type]
+    return layer_features(
+        node.type,
+        node.config,
+        node.input_shapes,
+        operation=node.operation,
+        result=result,  # type: ignore[arg-type]
+    )
 
 
 def row_features(row: Mapping[str, Any]) -> LayerFeatures:
