@@ -89,6 +89,7 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "embedding": ("Embedding",),
 }
 
+FAMILY_MEMBERS: dict[str, tuple[str, ...]] = _FAMILIES
 FAMILY_OF: dict[str, str] = {name: family for family, names in _FAMILIES.items() for name in names}
 FAMILIES: tuple[str, ...] = tuple(_FAMILIES)
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .families import family_of
+from .families import FAMILY_MEMBERS, family_of
 from .graph import LayerNode
 from .graph.layers import spec_for
 from .graph.layers.base import Config, LayerCall, LayerResult, Shape
@@ -41,15 +41,9 @@ _ACTIVATIONS = (
     "softplus",
 )
 _KINDS = {
-    "normalization": (
-        "BatchNormalization",
-        "LayerNormalization",
-        "GroupNormalization",
-        "RMSNormalization",
-        "UnitNormalization",
-        "Normalization",
-    ),
-    "elementwise": ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Rescaling"),
+    "normalization": FAMILY_MEMBERS["normalization"],
+    "elementwise": FAMILY_MEMBERS["elementwise"],
+    # prefixes: the 1D, 2D and 3D forms of a reshaping layer share a code
     "reshaping": (
         "Reshape",
         "Flatten",

@@ -32,9 +32,9 @@ def fitted(kind: str, x: np.ndarray, y: np.ndarray):
         ).fit(x, y)
     if kind == "xgboost":
         return xgboost.XGBRegressor(n_estimators=40, max_depth=5, learning_rate=0.2, n_jobs=1).fit(x, y)
-    return catboost.CatBoostRegressor(iterations=40, depth=5, verbose=0, thread_count=1, random_seed=0).fit(
-        x, y
-    )
+    return catboost.CatBoostRegressor(
+        iterations=40, depth=5, verbose=0, thread_count=1, random_seed=0, allow_writing_files=False
+    ).fit(x, y)
 
 
 EXPORTERS = {"random_forest": from_sklearn_forest, "xgboost": from_xgboost, "catboost": from_catboost}

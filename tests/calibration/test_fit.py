@@ -40,3 +40,34 @@ def test_rmspe_is_relative_and_symmetric_in_log_inputs() -> None:
     truth = np.log([1.0, 2.0, 4.0])
     assert rmspe(truth, truth) == 0.0
     assert rmspe(truth, truth + math.log(1.1)) == pytest.approx(0.1)
+
+
+def test_rows_from_elsewhere_with_only_the_contract_columns_fit_a_profile(tmp_path) -> None:
+    """Contract 3: imported rows may lack duration_s and every metadata column."""
+    import csv
+    import json
+    import subprocess
+    import sys
+
+    from energy_lint.profile import load_profile
+
+    path = tmp_path / "imported.csv"
+    rng = np.random.default_rng(3)
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["layer_class", "layer_config", "input_shape", "output_shape", "energy_j"])
+        for _ in range(40):
+            units, batch = int(rng.integers(8, 512)), int(rng.choice([1, 8, 32]))
+            energy = 1e-9 * batch * 256 * units * rng.uniform(0.9, 1.1) + 1e-4
+            writer.writerow(["Dense", json.dumps({"units": units}), json.dumps([batch, 256]),
+                             json.dumps([batch, units]), energy])  # fmt: skip
+    out = tmp_path / "imported-profile"
+    result = subprocess.run(
+        [sys.executable, "-m", "energy_lint", "calibrate", "--name", "imported", "--from-csv", str(path),
+         "--out", str(out)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    profile = load_profile(out)
+    assert set(profile.families) == {"dense"} and profile.families["dense"].info["rows"] == 40
+    assert profile.meta["dataset"]["model_rows"] == 0 and profile.correction["kind"] == "none"
