@@ -44,14 +44,25 @@ from energy_lint.graph import ModelGraph, read_model
 from energy_lint.profile import HardwareProfile
 
 ARCHITECTURE_FAMILIES = {
-    "resnet": ("resnet50", "resnet50v2"),
-    "vgg": ("vgg16",),
-    "mobilenet": ("mobilenet", "mobilenet_v2", "mobilenet_v3_small"),
-    "efficientnet": ("efficientnet_b0", "efficientnet_v2_b0"),
-    "densenet": ("densenet121",),
-    "inception": ("inception_v3", "xception"),
+    "resnet": ("resnet50", "resnet50v2", "resnet101", "resnet152", "resnet101v2"),
+    "vgg": ("vgg16", "vgg19"),
+    "mobilenet": ("mobilenet", "mobilenet_v2", "mobilenet_v3_small", "mobilenet_v3_large"),
+    "efficientnet": (
+        "efficientnet_b0",
+        "efficientnet_b1",
+        "efficientnet_b3",
+        "efficientnet_v2_b0",
+        "efficientnet_v2_s",
+    ),
+    "densenet": ("densenet121", "densenet169", "densenet201"),
+    "inception": ("inception_v3", "xception", "inception_resnet_v2"),
     "nasnet": ("nasnet_mobile",),
-    "convnext": ("convnext_tiny",),
+    "convnext": ("convnext_tiny", "convnext_small"),
+    "transformer": ("transformer_encoder", "transformer_small", "vit_small"),
+    "recurrent": ("lstm_classifier", "gru_bidirectional", "lstm_seq2seq"),
+    "conv1d": ("conv1d_audio", "text_cnn"),
+    "conv3d": ("conv3d_video",),
+    "decoder": ("conv_decoder", "unet_small"),
 }
 FAMILY_OF = {model: family for family, models in ARCHITECTURE_FAMILIES.items() for model in models}
 METHODS = ("energy-lint", "layer sum", "MACs linear", "MACs log-log", "model-wise")

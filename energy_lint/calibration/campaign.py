@@ -69,10 +69,10 @@ class Campaign:
             try:
                 row = self._measure_case(keras, case, idle_power)
             except Exception as error:  # a case Keras cannot build or run: skip, keep going
-                result.failed.append((_describe(case), str(error).strip().splitlines()[0][:200]))
+                result.failed.append((_describe(case), _one_line(error)))
                 continue
             finally:
-                keras.backend.clear_session()
+                keras_backend.release(keras)
             append_row(self.csv_path, row)
             result.measured += 1
             durations.append(time.monotonic() - case_start)
@@ -103,8 +103,9 @@ class Campaign:
                 "family": case.family,
                 "source": case.source,
             }
+        forward = keras_backend.make_forward(keras, model, inputs)
         measurement = measure(
-            lambda: model.predict_on_batch(inputs),
+            forward,
             device=self.device,
             min_seconds=self.min_seconds,
             repeats=self.repeats,
@@ -113,7 +114,7 @@ class Campaign:
         )
         row.update(measurement.as_dict())
         row.update(
-            output_shape=output_shape(model.predict_on_batch(inputs)),
+            output_shape=output_shape(forward()),
             device=self.device,
             backend=keras.backend.backend(),
             keras_version=keras.__version__,
@@ -133,3 +134,9 @@ def _relative(path: Path, base: Path) -> str:
     import os
 
     return os.path.relpath(path.resolve(), base.resolve())
+
+
+def _one_line(error: Exception) -> str:
+    """Keras wraps the cause under "Exception encountered when calling X.call()": keep both."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return " ".join(lines)[:300] or type(error).__name__

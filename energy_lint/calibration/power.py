@@ -15,7 +15,11 @@ _CPU_MODES = {
 }
 
 
-def power_sources(tracker: Any) -> dict[str, str]:
+GPU_BETWEEN_STEPS = "NVML total energy counter, mean power between its updates (measured)"
+GPU_DELTA = "NVML total energy counter (measured)"
+
+
+def power_sources(tracker: Any, gpu_between_steps: bool = False) -> dict[str, str]:
     """{"cpu": ..., "gpu": ..., "ram": ...} for the hardware a CodeCarbon tracker found."""
     sources: dict[str, str] = {}
     for hardware in getattr(tracker, "_hardware", []):
@@ -24,7 +28,7 @@ def power_sources(tracker: Any) -> dict[str, str]:
             mode = getattr(hardware, "_mode", "unknown")
             sources["cpu"] = _CPU_MODES.get(mode, f"CodeCarbon mode {mode!r}")
         elif kind == "GPU":
-            sources["gpu"] = "NVML total energy counter (measured)"
+            sources["gpu"] = GPU_BETWEEN_STEPS if gpu_between_steps else GPU_DELTA
         elif kind == "RAM":
             sources["ram"] = "CodeCarbon estimate from installed memory (not a measurement)"
     return sources

@@ -4,12 +4,14 @@ back to back for at least `min_seconds`, repeated, with the idle power measured 
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .gpu_counter import mean_power_w
 from .power import power_sources
 
 KWH = 3.6e6
@@ -36,15 +38,21 @@ class Measurement:
         return asdict(self)
 
 
+_TRACKERS: dict[str, Any] = {}
+
+
 def _tracker(device: str) -> Any:
+    """One CodeCarbon tracker per device for the whole process. Each run is a CodeCarbon task,
+    whose energy is the delta of the counters between its start and stop; a new tracker per run
+    would cost over a second of hardware probing each time."""
+    if device in _TRACKERS:
+        return _TRACKERS[device]
     import logging
 
     import codecarbon
     from codecarbon import OfflineEmissionsTracker
 
-    # One tracker per run is deliberate; its "multiple instances" warning is noise here.
     logging.getLogger("codecarbon").setLevel(logging.ERROR)
-
     gpu_ids = [int(device.split(":")[1])] if device.startswith("gpu:") else None
     tracker = OfflineEmissionsTracker(
         country_iso_code="USA",  # carbon is computed elsewhere; only energy is used here
@@ -56,24 +64,49 @@ def _tracker(device: str) -> Any:
         gpu_ids=gpu_ids,
     )
     tracker.version = getattr(codecarbon, "__version__", "?")
+    tracker.start_task("probe")  # the first task probes the hardware: keep that out of runs
+    tracker.stop_task("probe")
+    _TRACKERS[device] = tracker
     return tracker
 
 
+_WATCHES: dict[str, Any] = {}
+
+
+def _watch(device: str) -> Any:
+    """The counter watch of a GPU device (None for the CPU, or where NVML cannot be read)."""
+    if not device.startswith("gpu:"):
+        return None
+    if device not in _WATCHES:
+        from .gpu_counter import CounterWatch
+
+        try:
+            _WATCHES[device] = CounterWatch(int(device[4:]))
+        except Exception:  # no pynvml or no counter: CodeCarbon's own delta stands
+            _WATCHES[device] = None
+    return _WATCHES[device]
+
+
 def _run(device: str, work: Callable[[], int]) -> tuple[float, dict[str, float], int, Any]:
-    """Run `work` under a fresh tracker: (seconds, energy per component in J, passes done,
-    the tracker). Fresh, because a CodeCarbon tracker's totals accumulate over restarts."""
+    """Run `work` as one CodeCarbon task: (seconds, energy per component in J, passes done,
+    the tracker). On a GPU the GPU's share comes from the counter's steps (gpu_counter)."""
     tracker = _tracker(device)
-    tracker.start()
-    start = time.perf_counter()
-    passes = work()
-    seconds = time.perf_counter() - start
-    tracker.stop()
-    data = tracker.final_emissions_data
+    watch = _watch(device)
+    with watch if watch is not None else contextlib.nullcontext():
+        tracker.start_task()
+        start = time.perf_counter()
+        passes = work()
+        seconds = time.perf_counter() - start
+        data = tracker.stop_task()
     energy = {
         "cpu": data.cpu_energy * KWH,
         "gpu": data.gpu_energy * KWH,
         "ram": data.ram_energy * KWH,
     }
+    power = mean_power_w(watch.steps, start, start + seconds) if watch is not None else None
+    if power is not None:
+        energy["gpu"] = power * seconds
+    tracker.gpu_between_steps = watch is not None and (power is not None)
     return seconds, energy, passes, tracker
 
 
@@ -108,6 +141,7 @@ def measure(
         return done
 
     runs = [_run(device, timed_passes) for _ in range(repeats)]
+    between_steps = all(getattr(tracker, "gpu_between_steps", False) for *_, tracker in runs)
     per_pass = [sum(e.values()) / n for _, e, n, _ in runs]
     median = statistics.median_low(per_pass)
     _, energy, passes, tracker = runs[per_pass.index(median)]
@@ -121,6 +155,6 @@ def measure(
         gpu_energy_j=energy["gpu"] / passes,
         ram_energy_j=energy["ram"] / passes,
         idle_power_w=idle_power,
-        power_source=power_sources(tracker),
+        power_source=power_sources(tracker, gpu_between_steps=between_steps),
         tracker=f"codecarbon {tracker.version}",
     )

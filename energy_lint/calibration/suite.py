@@ -183,9 +183,12 @@ def build_suite(
     max_batch_macs: float = 2e10,
     seed: int = 0,
     relative_to: Path | None = None,
+    interleave_model_batches: bool = False,
 ) -> Suite:
     """A suite from reference models: their unique layer configurations at random batch sizes,
-    their neighbours, and the models themselves at each of `model_batch_sizes`."""
+    their neighbours, and the models themselves at each of `model_batch_sizes`. Interleaved,
+    the first round of models already spans every batch size (model i at batch i mod n), so a
+    budget that stops early still has each architecture at a different batch."""
     rng = random.Random(seed)
     seen: set[str] = set()
     cases: list[LayerCase] = []
@@ -209,9 +212,14 @@ def build_suite(
         for batch in batch_sizes
         for shape in ([8], [56, 56, 64], [512, 256])
     ]
-    models = [
-        ModelCase(os.path.relpath(p, relative_to) if relative_to else str(p), batch)
-        for batch in model_batch_sizes
-        for p in model_paths
-    ]
+    names = [os.path.relpath(p, relative_to) if relative_to else str(p) for p in model_paths]
+    batches = list(model_batch_sizes)
+    if interleave_model_batches:
+        models = [
+            ModelCase(name, batches[(index + shift) % len(batches)])
+            for shift in range(len(batches))
+            for index, name in enumerate(names)
+        ]
+    else:
+        models = [ModelCase(name, batch) for batch in batches for name in names]
     return Suite(layers=cases, models=models)

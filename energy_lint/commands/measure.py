@@ -62,7 +62,7 @@ def _measure(path, batch_size, input_shapes, device, min_seconds, repeats) -> di
     model = keras_backend.build_model(keras, raw)
     inputs = keras_backend.random_inputs(model, graph)
     measurement = run_measurement(
-        lambda: model.predict_on_batch(inputs),
+        keras_backend.make_forward(keras, model, inputs),
         device=device,
         min_seconds=min_seconds,
         repeats=repeats,
