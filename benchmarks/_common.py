@@ -54,7 +54,7 @@ print(json.dumps([wall, usage.ru_maxrss, os.waitstatus_to_exitcode(status), floo
 """
 
 
-def measure(command: Sequence[str], env: dict[str, str] | None = None) -> Run:
+def measure(command: Sequence[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Run:
     """Run `command` once as a fresh process (output to /dev/null): wall time and peak RSS.
 
     Wall time runs from spawning the process to reaping it. Peak RSS is the process's own
@@ -65,6 +65,7 @@ def measure(command: Sequence[str], env: dict[str, str] | None = None) -> Run:
         capture_output=True,
         text=True,
         env=env,
+        cwd=cwd,
         check=True,
     )
     wall, rss_kib, code, floor_kib = json.loads(done.stdout)

@@ -154,6 +154,13 @@ def held_out_predictions(data: Dataset, models: list[ModelRow], family: str, can
     return results
 
 
+def measured_on(rows: list[dict]) -> str:
+    """Device, backend and how power was obtained, as the rows of the CSV say."""
+    devices = sorted({f"{r.get('device')} ({r.get('backend')})" for r in rows})
+    sources = sorted({text for r in rows for text in (r.get("power_source") or {}).values()})
+    return f"{', '.join(devices)}; power: {'; '.join(sources) or 'not recorded'}"
+
+
 def metrics(pairs: list) -> tuple[float, float]:
     errors = np.array([(p[0] - p[1]) / p[1] for p in pairs])
     return float(np.sqrt(np.mean(errors**2))), float(np.mean(np.abs(errors)))
@@ -168,6 +175,7 @@ def main() -> None:
     parser.add_argument("csv", type=Path, nargs="+", help="measurement files (contract 3)")
     parser.add_argument("--candidates", default=",".join(CANDIDATES), help="libraries to try per family")
     parser.add_argument("--write", action="store_true", help="replace the section in benchmarks/RESULTS.md")
+    parser.add_argument("--section", default="accuracy", help="the RESULTS.md section to replace")
     options = parser.parse_args()
     info = machine()
     rows = []
@@ -198,18 +206,22 @@ def main() -> None:
     rms_ours, _ = metrics(overall["energy-lint"])
     rms_macs, _ = metrics(overall["MACs linear"])
     body = "\n".join([
-        "## Accuracy: whole models, architectures held out by family (benchmarks/accuracy.py)", "",
+        f"## Accuracy ({options.section}): whole models, architectures held out by family "
+        "(benchmarks/accuracy.py)",
+        "",
+        f"- Measured on: {measured_on(rows)}; fitted and evaluated on the machine below",
         *machine_lines(info),
         f"- Data: {', '.join(str(p) for p in options.csv)}: {len(rows)} rows, {len(models)} whole-model rows "
         f"of {len(families)} architecture families; candidates {options.candidates}",
-        f"- Command: `python benchmarks/accuracy.py {' '.join(str(p) for p in options.csv)} --write`", "",
+        f"- Command: `python benchmarks/accuracy.py {' '.join(str(p) for p in options.csv)} "
+        f"--candidates {options.candidates} --section {options.section} --write`", "",
         table, "",
         f"Overall: energy-lint RMSPE {rms_ours:.1%} against {rms_macs:.1%} for the MACs linear baseline "
         f"({rms_macs / rms_ours:.1f}x).",
     ])  # fmt: skip
     print(body)
     if options.write:
-        write_section("accuracy", body)
+        write_section(options.section, body)
 
 
 if __name__ == "__main__":

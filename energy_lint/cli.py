@@ -8,9 +8,11 @@ import click
 
 from . import __version__
 from .commands.calibrate import calibrate
+from .commands.check import check
 from .commands.inspect import inspect
 from .commands.measure import measure
 from .commands.profiles import profiles
+from .commands.rules import rule, rules
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,9 +22,12 @@ def cli() -> None:
 
 
 cli.add_command(calibrate)
+cli.add_command(check)
 cli.add_command(inspect)
 cli.add_command(measure)
 cli.add_command(profiles)
+cli.add_command(rule)
+cli.add_command(rules)
 
 
 def main() -> None:

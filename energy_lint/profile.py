@@ -110,6 +110,21 @@ def available_profiles() -> list[tuple[str, Path]]:
     return found
 
 
+PREFERRED = ("h100-torch-fp32", "cpu-xeon-2core-tf")
+"""Bundled profiles in the order `check` prefers them when none is configured: the one
+measured with the most trustworthy power source first."""
+
+
+def default_profile() -> Path:
+    bundled = {directory.name: directory for where, directory in available_profiles() if where == "bundled"}
+    for name in PREFERRED:
+        if name in bundled:
+            return bundled[name]
+    if bundled:
+        return next(iter(bundled.values()))
+    raise ProfileError("no bundled profile found: give one with --profile NAME|DIR")
+
+
 def find_profile(name_or_path: str) -> Path:
     """A profile by directory path, or by name among the bundled and the user profiles."""
     candidate = Path(name_or_path)

@@ -28,3 +28,74 @@ def parse_duration(text: str) -> float:
     if seconds <= 0:
         raise ValueError(f"{text!r} is not a positive duration")
     return seconds
+
+
+_ENERGY_UNITS = {
+    "uj": 1e-6,
+    "mj": 1e-3,
+    "j": 1.0,
+    "kj": 1e3,
+    "wh": 3600.0,
+    "kwh": 3.6e6,
+    "mwh": 3.6e9,
+}
+_MASS_UNITS = {"mg": 1e-3, "g": 1.0, "kg": 1e3, "t": 1e6}
+
+
+def _quantity(text: object, units: dict[str, float], example: str, what: str) -> float:
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        raise ValueError(f"{text!r} has no unit: write it like {example!r}")
+    value = str(text).strip().replace(" ", "").replace("_", "")
+    number = value.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZµ")
+    unit = value[len(number) :].lower().replace("µ", "u")
+    if unit == "mj" and value[len(number) :] == "MJ":
+        unit = "megajoule"  # "MJ" is a megajoule: say so rather than read it as mJ
+        units = {**units, unit: 1e6}
+    try:
+        amount = float(number) * units[unit]
+    except (KeyError, ValueError):
+        raise ValueError(f"{text!r} is not {what} like {example!r}") from None
+    if amount < 0:
+        raise ValueError(f"{text!r} is negative")
+    return amount
+
+
+def parse_energy_j(text: object) -> float:
+    """Joules from "50 mJ", "3 J", "1.2 kWh", "2 Wh" (MJ is megajoules; mJ millijoules)."""
+    return _quantity(text, _ENERGY_UNITS, "50 mJ", "an energy")
+
+
+def parse_mass_g(text: object) -> float:
+    """Grams from "300 g", "5 kg", "20 mg", "1 t"."""
+    return _quantity(text, _MASS_UNITS, "5 kg", "a mass")
+
+
+def parse_percent(text: object) -> float:
+    """A fraction from "30%" or "+5%" (0.30, 0.05)."""
+    value = str(text).strip().replace(" ", "")
+    if not value.endswith("%"):
+        raise ValueError(f"{text!r} is not a percentage like '30%'")
+    try:
+        return float(value[:-1]) / 100
+    except ValueError:
+        raise ValueError(f"{text!r} is not a percentage like '30%'") from None
+
+
+def format_energy(joules: float) -> str:
+    """3 significant digits in the unit that reads best: 41.2 mJ, 3.05 J, 1.20 kWh."""
+    if joules >= 3.6e6:
+        return f"{joules / 3.6e6:.3g} kWh"
+    if joules >= 3.6e3:
+        return f"{joules / 3.6e3:.3g} Wh"
+    for scale, unit in ((1.0, "J"), (1e-3, "mJ"), (1e-6, "µJ")):
+        if joules >= scale:
+            return f"{joules / scale:.3g} {unit}"
+    return f"{joules / 1e-9:.3g} nJ" if joules else "0 J"
+
+
+def format_mass(grams: float) -> str:
+    """3 significant digits: 412 mg, 3.05 g, 1.20 kg, 2.5 t."""
+    for scale, unit in ((1e6, "t"), (1e3, "kg"), (1.0, "g"), (1e-3, "mg")):
+        if grams >= scale:
+            return f"{grams / scale:.3g} {unit}"
+    return f"{grams / 1e-6:.3g} µg" if grams else "0 g"

@@ -46,3 +46,25 @@ def test_check_path_imports_no_heavy_library() -> None:
     result = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+CHECK_SCRIPT = f"""
+import sys
+from energy_lint.cli import cli
+try:
+    cli(["check", {str(ROOT / "examples" / "resnet50.json")!r}, "--country", "DEU", "--format", "json"])
+except SystemExit as exit:
+    assert exit.code in (0, 1), exit.code
+heavy = sorted({{m.split(".")[0] for m in sys.modules}} & set({HEAVY!r}))
+print("HEAVY:" + ",".join(heavy), file=sys.stderr)
+"""
+
+
+def test_check_command_imports_no_heavy_library(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", CHECK_SCRIPT], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert '"energy_j"' in result.stdout
+    assert "HEAVY:\n" in result.stderr + "\n" and "HEAVY:," not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == "HEAVY:"

@@ -1,0 +1,276 @@
+"""Configuration of `energy-lint check` (contract 7): [tool.energy-lint] in pyproject.toml or the
+top level of energy-lint.toml, found from the current directory upwards (the first file that
+has a section wins, as with ruff and black). Every key is validated here, so that a typo fails
+with the key and the file named instead of being silently ignored."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .errors import EnergyLintError
+from .units import parse_energy_j, parse_mass_g, parse_percent
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+CONFIG_NAMES = ("energy-lint.toml", "pyproject.toml")
+OPTION_KEYS = {
+    "profile": str,
+    "batch-size": int,
+    "country": str,
+    "region": str,
+    "pue": float,
+    "inferences": int,
+    "select": list,
+    "ignore": list,
+    "extend-select": list,
+}
+# budget key: (Budgets field, parser of its human units)
+BUDGET_KEYS = {
+    "forward-pass": ("forward_pass_j", parse_energy_j),
+    "per-sample": ("per_sample_j", parse_energy_j),
+    "co2e": ("co2e_g", parse_mass_g),
+    "regression": ("regression", parse_percent),
+    "layer-share": ("layer_share", parse_percent),
+}
+OVERRIDE_KEYS = {"paths", "layers", "reason", "budgets", "ignore"}
+SEVERITIES = ("error", "warning")
+
+
+class ConfigError(EnergyLintError):
+    """A configuration file that cannot be used: one line naming the file and the key."""
+
+
+@dataclass(frozen=True)
+class Budgets:
+    forward_pass_j: float | None = None
+    per_sample_j: float | None = None
+    co2e_g: float | None = None
+    regression: float | None = None
+    layer_share: float = 0.5
+    """A single layer above this share of the total is reported (EL201)."""
+
+    def updated(self, values: dict[str, float]) -> Budgets:
+        return replace(self, **values)
+
+
+@dataclass(frozen=True)
+class Override:
+    paths: tuple[str, ...]
+    layers: tuple[str, ...]
+    reason: str
+    budgets: dict[str, float]
+    ignore: tuple[str, ...]
+
+    def matches_path(self, path: str) -> bool:
+        return not self.paths or any(_glob_match(path, pattern) for pattern in self.paths)
+
+    def matches_layer(self, name: str) -> bool:
+        return not self.layers or any(fnmatch.fnmatchcase(name, pattern) for pattern in self.layers)
+
+
+@dataclass
+class Config:
+    path: Path | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    """Values for the command's options, keyed by option name (batch_size, country...)."""
+    budgets: Budgets = field(default_factory=Budgets)
+    overrides: list[Override] = field(default_factory=list)
+    severity: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def root(self) -> Path:
+        """Override globs are relative to the directory of the configuration file."""
+        return self.path.parent if self.path else Path.cwd()
+
+    def budgets_for(self, model_path: str) -> Budgets:
+        budgets = self.budgets
+        for override in self.overrides:
+            if override.matches_path(self.relative(model_path)) and override.budgets:
+                budgets = budgets.updated(override.budgets)
+        return budgets
+
+    def relative(self, model_path: str) -> str:
+        path = Path(model_path).resolve()
+        try:
+            return path.relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return Path(model_path).as_posix()
+
+
+def _glob_match(path: str, pattern: str) -> bool:
+    """Match a posix path against a glob where ** spans directories and * does not."""
+    return PurePosixPath(path).match(pattern) or fnmatch.fnmatchcase(path, pattern)
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest energy-lint.toml, or pyproject.toml with a [tool.energy-lint] table."""
+    for directory in [start, *start.parents]:
+        for name in CONFIG_NAMES:
+            candidate = directory / name
+            if candidate.is_file() and (name != "pyproject.toml" or _has_section(candidate)):
+                return candidate
+    return None
+
+
+def _has_section(pyproject: Path) -> bool:
+    try:
+        return "energy-lint" in _read_toml(pyproject).get("tool", {})
+    except ConfigError:
+        return True  # a broken pyproject.toml that mentions us should fail loudly when loaded
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as file:
+            return tomllib.load(file)
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot be read ({error.strerror or error})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML ({error})") from None
+
+
+def load_config(path: Path | None) -> Config:
+    if path is None:
+        return Config()
+    document = _read_toml(path)
+    table = document if path.name != "pyproject.toml" else document.get("tool", {}).get("energy-lint", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.energy-lint] must be a table")
+    return parse_config(table, path)
+
+
+def parse_config(table: dict[str, Any], path: Path) -> Config:
+    config = Config(path=path)
+    for key, value in table.items():
+        if key in OPTION_KEYS:
+            config.options[key.replace("-", "_")] = _typed(path, key, value, OPTION_KEYS[key])
+        elif key == "budgets":
+            config.budgets = Budgets().updated(_budgets(path, "budgets", value))
+        elif key == "overrides":
+            config.overrides = [
+                _override(path, index, item) for index, item in enumerate(_list(path, key, value))
+            ]
+        elif key == "severity":
+            config.severity = _severity(path, value)
+        else:
+            raise ConfigError(f"{path}: unknown key {key!r} (known: {', '.join(_known_keys())})")
+    for key in ("select", "ignore", "extend_select"):
+        if key in config.options:
+            config.options[key] = tuple(_codes(path, key.replace("_", "-"), config.options[key]))
+    if "pue" in config.options and config.options["pue"] < 1.0:
+        raise ConfigError(f"{path}: pue must be at least 1.0, got {config.options['pue']}")
+    for key in ("batch_size", "inferences"):
+        if key in config.options and config.options[key] < 1:
+            raise ConfigError(f"{path}: {key.replace('_', '-')} must be a positive integer")
+    return config
+
+
+def _known_keys() -> list[str]:
+    return [*OPTION_KEYS, "budgets", "overrides", "severity"]
+
+
+def _typed(path: Path, key: str, value: Any, kind: type) -> Any:
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise ConfigError(f"{path}: {key} must be {_kind_name(kind)}, got {value!r}")
+    return value
+
+
+def _kind_name(kind: type) -> str:
+    return {str: "a string", int: "an integer", float: "a number", list: "a list"}[kind]
+
+
+def _list(path: Path, key: str, value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise ConfigError(f"{path}: {key} must be a list, got {value!r}")
+    return value
+
+
+def _strings(path: Path, key: str, value: Any) -> tuple[str, ...]:
+    items = _list(path, key, value)
+    if not all(isinstance(item, str) and item for item in items):
+        raise ConfigError(f"{path}: {key} must be a list of non-empty strings")
+    return tuple(items)
+
+
+_CODE = re.compile(r"^EL\d{0,3}$")
+
+
+def _codes(path: Path, key: str, value: Any) -> list[str]:
+    from .rules import RULES
+
+    codes = []
+    for code in _strings(path, key, value):
+        code = code.upper()
+        if not _CODE.match(code) or not any(rule.code.startswith(code) for rule in RULES):
+            raise ConfigError(f"{path}: {key}: no rule code starts with {code!r} (see energy-lint rules)")
+        codes.append(code)
+    return codes
+
+
+def _budgets(path: Path, where: str, value: Any) -> dict[str, float]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: {where} must be a table")
+    budgets = {}
+    for key, text in value.items():
+        if key not in BUDGET_KEYS:
+            raise ConfigError(f"{path}: {where}: unknown budget {key!r} (known: {', '.join(BUDGET_KEYS)})")
+        name, parse = BUDGET_KEYS[key]
+        try:
+            budgets[name] = parse(text)
+        except ValueError as error:
+            raise ConfigError(f"{path}: {where}.{key}: {error}") from None
+    return budgets
+
+
+def _override(path: Path, index: int, item: Any) -> Override:
+    where = f"overrides[{index}]"
+    if not isinstance(item, dict):
+        raise ConfigError(f"{path}: {where} must be a table")
+    unknown = set(item) - OVERRIDE_KEYS
+    if unknown:
+        raise ConfigError(
+            f"{path}: {where}: unknown key {sorted(unknown)[0]!r} (known: {', '.join(sorted(OVERRIDE_KEYS))})"
+        )
+    if not item.get("reason"):
+        raise ConfigError(f"{path}: {where}: give a reason for the override")
+    paths = _strings(path, f"{where}.paths", item.get("paths", []))
+    layers = _strings(path, f"{where}.layers", item.get("layers", []))
+    for pattern in (*paths, *layers):
+        _check_glob(path, where, pattern)
+    return Override(
+        paths=paths,
+        layers=layers,
+        reason=str(item["reason"]),
+        budgets=_budgets(path, f"{where}.budgets", item.get("budgets", {})),
+        ignore=tuple(_codes(path, f"{where}.ignore", item.get("ignore", []))),
+    )
+
+
+def _check_glob(path: Path, where: str, pattern: str) -> None:
+    """Reject what no file could match by mistake: unbalanced brackets, absolute paths."""
+    if pattern.count("[") != pattern.count("]") or pattern.startswith("/"):
+        raise ConfigError(f"{path}: {where}: bad glob {pattern!r}")
+
+
+def _severity(path: Path, value: Any) -> dict[str, str]:
+    from .rules import RULES
+
+    if not isinstance(value, dict):
+        raise ConfigError(f'{path}: severity must be a table of rule code = "error" or "warning"')
+    known = {rule.code for rule in RULES}
+    for code, level in value.items():
+        if code not in known:
+            raise ConfigError(f"{path}: severity: unknown rule code {code!r}")
+        if level not in SEVERITIES:
+            raise ConfigError(f'{path}: severity.{code} must be "error" or "warning", got {level!r}')
+    return dict(value)

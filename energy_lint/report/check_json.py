@@ -1,0 +1,101 @@
+"""`energy-lint check --format json`: contract 2 of DESIGN.md (version 1), streamed one model
+at a time. Keys beyond the contract: carbon (where the intensity comes from), input_shapes,
+layer_sum_j, correction, co2e_inferences_g, and per layer its interval and extrapolated
+features."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TextIO
+
+from ..errors import ModelReadError
+from ..graph import ModelGraph
+from ..rules import ModelResult, Violation
+from .inspect_json import _output_shape, _shape
+
+if TYPE_CHECKING:
+    from ..check import CheckSettings
+
+VERSION = 1
+
+
+def profile_document(settings: CheckSettings) -> dict[str, Any]:
+    meta = settings.profile.meta
+    return {
+        "name": settings.profile.name,
+        "path": str(settings.profile.path),
+        "device": meta.get("device"),
+        "backend": meta.get("backend"),
+        "power_source": meta.get("power_source", {}),
+        "power": meta.get("power"),
+        "tracker": meta.get("tracker"),
+        "measured": meta.get("measured"),
+        "correction": settings.profile.correction.get("kind", "none"),
+    }
+
+
+def carbon_document(settings: CheckSettings) -> dict[str, Any]:
+    intensity = settings.intensity
+    return {
+        "where": intensity.where,
+        "name": intensity.name,
+        "g_per_kwh": intensity.g_per_kwh,
+        "source": intensity.source,
+        "pue": settings.pue,
+        "inferences": settings.inferences,
+    }
+
+
+def model_document(graph: ModelGraph, result: ModelResult, violations: Sequence[Violation]) -> dict[str, Any]:
+    shapes = [_shape(s) for s in graph.input_shapes]
+    nodes = {node.name: node for node in graph.layers}
+    estimate = result.estimate
+    return {
+        "path": graph.path,
+        "batch_size": graph.batch_size,
+        "input_shape": shapes[0] if len(shapes) == 1 else shapes,
+        "input_shapes": shapes,
+        "energy_j": estimate.energy_j,
+        "energy_j_interval": list(estimate.interval_j),
+        "energy_per_sample_j": result.energy_per_sample_j,
+        "co2e_g": result.co2e_g,
+        "co2e_inferences_g": result.co2e_inferences_g,
+        "macs": result.macs,
+        "params": result.params,
+        "layer_sum_j": estimate.layer_sum_j,
+        "correction": estimate.correction,
+        "layers": [
+            {
+                "name": layer.name,
+                "type": layer.type,
+                "output_shape": _output_shape(nodes[layer.name]),
+                "macs": nodes[layer.name].macs,
+                "energy_j": layer.energy_j,
+                "energy_j_interval": list(layer.interval_j),
+                "predictor": layer.predictor,
+                "extrapolated": layer.extrapolated,
+            }
+            for layer in estimate.layers
+        ],
+        "violations": [
+            {"code": v.code, "message": v.message, "severity": v.severity, "layer": v.layer}
+            for v in violations
+        ],
+    }
+
+
+def write(
+    results: Iterable[tuple[ModelGraph, ModelResult, list[Violation]]],
+    settings: CheckSettings,
+    errors: Sequence[ModelReadError],
+    out: TextIO,
+) -> None:
+    """One JSON document; each model is written before the next is read. `errors` is read at
+    the end, so that the errors met while reading are in it."""
+    head = {"version": VERSION, "profile": profile_document(settings), "carbon": carbon_document(settings)}
+    out.write(json.dumps(head)[:-1] + ', "models": [')
+    for index, (graph, result, violations) in enumerate(results):
+        out.write(("," if index else "") + "\n" + json.dumps(model_document(graph, result, violations)))
+    listed = [{"path": e.path, "message": e.problem} for e in errors]
+    out.write(f'\n], "errors": {json.dumps(listed)}}}\n')

@@ -1,0 +1,77 @@
+"""What every rule shares: the finding it yields, the model result it reads, and the Rule record
+built from a rule module (CODE, NAME, SEVERITY, a What/Why/Example docstring, check)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..config import Budgets
+    from ..estimate import Estimate
+
+ERROR, WARNING = "error", "warning"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a rule found, before configuration decides its severity or ignores it."""
+
+    message: str
+    layer: str | None = None
+
+
+@dataclass(frozen=True)
+class Violation:
+    code: str
+    message: str
+    severity: str
+    layer: str | None = None
+
+
+@dataclass
+class ModelResult:
+    """One model's estimate and everything derived from it that rules and reports read."""
+
+    path: str
+    estimate: Estimate
+    macs: int
+    params: int
+    energy_per_sample_j: float
+    co2e_g: float
+    """CO2e of one forward pass of the batch."""
+    co2e_inferences_g: float
+    """CO2e of `inferences` forward passes of one sample."""
+    inferences: int
+    budgets: Budgets
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: str
+    doc: str
+    check: Callable[[ModelResult], Iterable[Finding]]
+
+    @classmethod
+    def from_module(cls, module: ModuleType) -> Rule:
+        return cls(module.CODE, module.NAME, module.SEVERITY, module.__doc__ or "", module.check)
+
+    @property
+    def summary(self) -> str:
+        return self.section("What").split("\n\n")[0].replace("\n", " ")
+
+    def section(self, title: str) -> str:
+        """The text under a "What:", "Why:" or "Example:" heading of the docstring."""
+        match = re.search(rf"^{title}:\s*\n(.*?)(?=^\w+:\s*$|\Z)", self.doc, re.M | re.S)
+        return _dedent(match.group(1)) if match else ""
+
+
+def _dedent(text: str) -> str:
+    import textwrap
+
+    return textwrap.dedent(text).strip()
