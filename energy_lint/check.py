@@ -39,6 +39,7 @@ def estimate_model(graph: ModelGraph, settings: CheckSettings) -> ModelResult:
         params=graph.params,
         energy_per_sample_j=per_sample,
         co2e_g=co2e_g(energy.energy_j, settings.intensity, settings.pue),
+        co2e_per_sample_g=co2e_g(per_sample, settings.intensity, settings.pue),
         co2e_inferences_g=co2e_g(per_sample * settings.inferences, settings.intensity, settings.pue),
         inferences=settings.inferences,
         budgets=settings.config.budgets_for(graph.path),

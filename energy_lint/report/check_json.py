@@ -1,5 +1,6 @@
 """`energy-lint check --format json`: contract 2 of DESIGN.md (version 1), streamed one model
 at a time. Keys beyond the contract: carbon (where the intensity comes from), input_shapes,
+co2e_per_sample_g,
 layer_sum_j, correction, co2e_inferences_g, and per layer its interval and extrapolated
 features."""
 
@@ -60,6 +61,7 @@ def model_document(graph: ModelGraph, result: ModelResult, violations: Sequence[
         "energy_j_interval": list(estimate.interval_j),
         "energy_per_sample_j": result.energy_per_sample_j,
         "co2e_g": result.co2e_g,
+        "co2e_per_sample_g": result.co2e_per_sample_g,
         "co2e_inferences_g": result.co2e_inferences_g,
         "macs": result.macs,
         "params": result.params,

@@ -55,7 +55,9 @@ def render(
             f"[bold]{format_energy(estimate.energy_j)}[/] per forward pass "
             f"(90%: {format_energy(low)} to {format_energy(high)}) · "
             f"{format_energy(result.energy_per_sample_j)} per sample · "
-            f"{format_mass(result.co2e_g)} CO2e per pass, {format_mass(result.co2e_inferences_g)} per "
+            f"CO2e {format_mass(result.co2e_g)} per pass, "
+            f"{format_mass(result.co2e_per_sample_g)} per sample, "
+            f"{format_mass(result.co2e_inferences_g)} per "
             f"{format_count(result.inferences)} inferences · {format_count(result.macs)} MACs per sample · "
             f"{result.params:,} params"
         )

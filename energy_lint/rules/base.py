@@ -43,6 +43,7 @@ class ModelResult:
     energy_per_sample_j: float
     co2e_g: float
     """CO2e of one forward pass of the batch."""
+    co2e_per_sample_g: float
     co2e_inferences_g: float
     """CO2e of `inferences` forward passes of one sample."""
     inferences: int

@@ -46,6 +46,8 @@ def test_layers_and_correction_reproduce_the_reported_total_exactly(tmp_path: Pa
     correction = load_profile(find_profile(CPU_PROFILE)).correction
     assert apply_correction(layer_sum, correction) == model["energy_j"]
     assert model["energy_per_sample_j"] == model["energy_j"] / 8
+    assert model["co2e_per_sample_g"] == pytest.approx(model["co2e_g"] / 8)
+    assert model["co2e_inferences_g"] == pytest.approx(model["co2e_per_sample_g"] * 1_000_000)
     low, high = model["energy_j_interval"]
     assert low < model["energy_j"] < high
     free = [layer for layer in model["layers"] if layer["predictor"] == "free"]
