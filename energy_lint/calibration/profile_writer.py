@@ -139,11 +139,25 @@ def build_profile(
         "families": {f: p.entry(f"{f}.npz") for f, p in families.items()},
         "generic": generic.entry("generic.npz"),
         "correction": correction,
+        "hardware": hardware_records(csv_paths),
         "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
     arrays = {f"{f}.npz": p.ensemble for f, p in families.items()} | {"generic.npz": generic.ensemble}
     write_profile(out, meta, arrays)
     return meta
+
+
+def hardware_records(csv_paths: Sequence[Path]) -> list[dict[str, Any]]:
+    """What was recorded about the machine beside the measurements (device-*.json, written by
+    scripts/gpu/device_info.py: GPU name, driver, power limit, clocks, idle power, software)."""
+    records = []
+    for directory in sorted({path.parent for path in csv_paths}):
+        for file in sorted(directory.glob("device-*.json")):
+            try:
+                records.append({"file": file.name, **json.loads(file.read_text())})
+            except (OSError, ValueError):
+                continue
+    return records
 
 
 def _keep_foreign_files(out: Path, staging: Path) -> None:
