@@ -175,6 +175,38 @@ def variant(case: LayerCase, rng: random.Random) -> LayerCase | None:
     return candidate
 
 
+def densify(
+    cases: Sequence[LayerCase],
+    minimum: int,
+    batch_sizes: Sequence[int],
+    max_batch_macs: float,
+    rng: random.Random,
+    seen: set[str],
+) -> list[LayerCase]:
+    """Neighbours for the families that real architectures seldom use (attention, recurrent,
+    embedding, transposed convolution have a handful of configurations in keras.applications
+    and the reference models), until each has `minimum` cases: without them a family stays
+    below the rows a predictor needs and falls to the generic one. Drawn after the rest, so
+    the other cases stay as they were."""
+    by_family: dict[str, list[LayerCase]] = defaultdict(list)
+    for case in cases:
+        by_family[case.family].append(case)
+    added: list[LayerCase] = []
+    for _, seeds in sorted(by_family.items()):
+        needed = minimum - len(seeds)
+        attempts = 0
+        while needed > 0 and attempts < 50 * minimum:
+            attempts += 1
+            seed_case = with_batch(rng.choice(seeds), rng.choice(list(batch_sizes)))
+            candidate = variant(seed_case, rng)
+            if candidate is None or candidate.key in seen or candidate.macs() > max_batch_macs:
+                continue
+            seen.add(candidate.key)
+            added.append(candidate)
+            needed -= 1
+    return added
+
+
 def build_suite(
     model_paths: Sequence[Path],
     batch_sizes: Sequence[int] = (1, 8, 32),
@@ -184,6 +216,7 @@ def build_suite(
     seed: int = 0,
     relative_to: Path | None = None,
     interleave_model_batches: bool = False,
+    family_minimum: int = 0,
 ) -> Suite:
     """A suite from reference models: their unique layer configurations at random batch sizes,
     their neighbours, and the models themselves at each of `model_batch_sizes`. Interleaved,
@@ -204,6 +237,8 @@ def build_suite(
                 seen.add(candidate.key)
                 cases.append(candidate)
     rng.shuffle(cases)
+    if family_minimum:
+        cases += densify(cases, family_minimum, batch_sizes, max_batch_macs, random.Random(seed + 1), seen)
     # The fixed cost of one call (framework dispatch, idle draw over its time), measured on a
     # layer that does nothing; fitting subtracts it from every layer so that the sum of layers
     # does not count it once per layer. Appended last: the sample above stays as it was.
