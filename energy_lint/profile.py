@@ -14,7 +14,7 @@ from .errors import EnergyLintError
 from .trees import TreeEnsemble
 
 PROFILE_FORMAT = 1
-BUNDLED = Path(__file__).resolve().parent.parent / "predictors"
+BUNDLED = Path(__file__).resolve().parent / "predictors"
 
 
 class ProfileError(EnergyLintError):
