@@ -11,7 +11,7 @@ from .config import Config, Override
 from .estimate import estimate
 from .graph import ModelGraph
 from .profile import HardwareProfile
-from .rules import RULES, ModelResult, Violation, selected_codes
+from .rules import RULES, BaseEstimate, ModelResult, Violation, selected_codes
 
 
 @dataclass
@@ -24,8 +24,13 @@ class CheckSettings:
     config: Config = field(default_factory=Config)
 
 
-def check_model(graph: ModelGraph, settings: CheckSettings) -> tuple[ModelResult, list[Violation]]:
+def check_model(
+    graph: ModelGraph, settings: CheckSettings, base: BaseEstimate | None = None
+) -> tuple[ModelResult, list[Violation]]:
+    """The estimate and its violations; `base` is the model's energy before the change, when
+    a comparison was asked for."""
     result = estimate_model(graph, settings)
+    result.base = base
     return result, violations_of(result, settings)
 
 

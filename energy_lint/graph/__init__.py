@@ -7,19 +7,28 @@ from pathlib import Path
 
 from ..errors import EnergyLintError, ModelReadError
 from .build import GraphBuilder
-from .files import file_format, read_raw_model
+from .files import RawModel, file_format, read_raw_bytes, read_raw_model
 from .keras_config import parse_model
 from .model import LayerNode, ModelGraph
 
-__all__ = ["LayerNode", "ModelGraph", "file_format", "read_model"]
+__all__ = ["LayerNode", "ModelGraph", "file_format", "read_model", "read_model_bytes"]
 
 
 def read_model(
     path: Path | str, batch_size: int = 1, input_shapes: Sequence[Sequence[int]] = ()
 ) -> ModelGraph:
     """Read one model file. Raises ModelReadError (one line naming the file) on bad input."""
-    path = Path(path)
-    raw = read_raw_model(path)
+    return _build(read_raw_model(Path(path)), batch_size, input_shapes)
+
+
+def read_model_bytes(
+    name: str, data: bytes, batch_size: int = 1, input_shapes: Sequence[Sequence[int]] = ()
+) -> ModelGraph:
+    """Read a model file's content held in memory (a git blob); `name` stands for the file."""
+    return _build(read_raw_bytes(name, data), batch_size, input_shapes)
+
+
+def _build(raw: RawModel, batch_size: int, input_shapes: Sequence[Sequence[int]]) -> ModelGraph:
     try:
         model = parse_model(raw.config)
         builder = GraphBuilder(batch_size, input_shapes)

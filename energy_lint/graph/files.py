@@ -6,6 +6,7 @@ checked from its first bytes so a mislabelled file is named as such, not misread
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
 from dataclasses import dataclass
@@ -70,7 +71,25 @@ def read_raw_model(path: Path) -> RawModel:
         what = _KIND_NAMES.get(actual, "not a format energy-lint reads")
         raise ModelReadError(name, f"named {path.suffix} but its content is {what}")
     reader = {"keras": _read_keras_zip, "h5": _read_h5, "json": _read_json}[expected]
-    config, version = reader(path)
+    config, version = reader(path, path)
+    return RawModel(name, expected, config, version)
+
+
+def read_raw_bytes(name: str, data: bytes) -> RawModel:
+    """The same as read_raw_model for a file's content held in memory (a blob at a git ref);
+    `name` stands for the file in messages and its suffix picks the reader."""
+    label = Path(name)
+    expected = file_format(label)
+    if expected is None:
+        raise ModelReadError(name, "not a model file (expected .keras, .h5 or .json)")
+    if not data:
+        raise ModelReadError(name, "file is empty")
+    actual = sniff(data[:16])
+    if actual != expected:
+        what = _KIND_NAMES.get(actual, "not a format energy-lint reads")
+        raise ModelReadError(name, f"named {label.suffix} but its content is {what}")
+    reader = {"keras": _read_keras_zip, "h5": _read_h5, "json": _read_json}[expected]
+    config, version = reader(io.BytesIO(data), label)
     return RawModel(name, expected, config, version)
 
 
@@ -95,9 +114,13 @@ def _read_capped(stream: Any, path: Path, what: str) -> bytes:
     return b"".join(chunks)
 
 
-def _read_keras_zip(path: Path) -> tuple[Any, str | None]:
+Source = Path | io.BytesIO
+"""Where a reader reads from: the file, or its content in memory; `path` names it in messages."""
+
+
+def _read_keras_zip(source: Source, path: Path) -> tuple[Any, str | None]:
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(source) as archive:
             names = set(archive.namelist())
             if "config.json" not in names:
                 raise ModelReadError(str(path), "zip archive has no config.json: not a .keras model")
@@ -126,11 +149,11 @@ def _read_member(archive: zipfile.ZipFile, name: str, path: Path) -> Any:
         return _decode(_read_capped(stream, path, name), path, name)
 
 
-def _read_h5(path: Path) -> tuple[Any, str | None]:
+def _read_h5(source: Source, path: Path) -> tuple[Any, str | None]:
     import h5py  # only .h5 files pay for importing h5py and numpy
 
     try:
-        with h5py.File(path, "r") as handle:
+        with h5py.File(source, "r") as handle:
             if "model_config" not in handle.attrs:
                 raise ModelReadError(
                     str(path), "HDF5 file has no model_config attribute (a weights-only file?)"
@@ -158,8 +181,8 @@ def _read_h5(path: Path) -> tuple[Any, str | None]:
     return _decode(raw, path, "model_config"), version if isinstance(version, str) else None
 
 
-def _read_json(path: Path) -> tuple[Any, str | None]:
-    with path.open("rb") as handle:
+def _read_json(source: Source, path: Path) -> tuple[Any, str | None]:
+    with source.open("rb") if isinstance(source, Path) else source as handle:
         data = _read_capped(handle, path, "JSON file")
     config = _decode(data, path, "file")
     version = config.get("keras_version") if isinstance(config, dict) else None

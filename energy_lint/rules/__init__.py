@@ -7,13 +7,14 @@ from __future__ import annotations
 from . import (
     co2e_budget,
     dominant_layer,
+    energy_regression,
     extrapolated_layer,
     forward_pass_budget,
     generic_predictor,
     per_sample_budget,
     unknown_layer,
 )
-from .base import ERROR, WARNING, Finding, ModelResult, Rule, Violation
+from .base import ERROR, WARNING, BaseEstimate, Finding, ModelResult, Rule, Violation
 
 RULES: tuple[Rule, ...] = tuple(
     Rule.from_module(module)
@@ -21,6 +22,7 @@ RULES: tuple[Rule, ...] = tuple(
         forward_pass_budget,
         per_sample_budget,
         co2e_budget,
+        energy_regression,
         dominant_layer,
         extrapolated_layer,
         generic_predictor,
@@ -29,7 +31,17 @@ RULES: tuple[Rule, ...] = tuple(
 )
 RULES_BY_CODE = {rule.code: rule for rule in RULES}
 
-__all__ = ["ERROR", "RULES", "RULES_BY_CODE", "WARNING", "Finding", "ModelResult", "Rule", "Violation"]
+__all__ = [
+    "ERROR",
+    "RULES",
+    "RULES_BY_CODE",
+    "WARNING",
+    "BaseEstimate",
+    "Finding",
+    "ModelResult",
+    "Rule",
+    "Violation",
+]
 
 
 def selected_codes(

@@ -32,6 +32,15 @@ class Violation:
     layer: str | None = None
 
 
+@dataclass(frozen=True)
+class BaseEstimate:
+    """The same model's energy at the base of a comparison: a git ref (--diff-base) or a saved
+    JSON report (--baseline). energy_j is None when the model is new there."""
+
+    source: str
+    energy_j: float | None
+
+
 @dataclass
 class ModelResult:
     """One model's estimate and everything derived from it that rules and reports read."""
@@ -48,6 +57,16 @@ class ModelResult:
     """CO2e of `inferences` forward passes of one sample."""
     inferences: int
     budgets: Budgets
+    base: BaseEstimate | None = None
+    """Set only when a comparison was asked for."""
+
+    @property
+    def change(self) -> float | None:
+        """Relative growth of the energy against the base (0.1 is +10%); None when there is
+        nothing to compare with."""
+        if self.base is None or self.base.energy_j is None or self.base.energy_j <= 0:
+            return None
+        return self.estimate.energy_j / self.base.energy_j - 1.0
 
 
 @dataclass(frozen=True)

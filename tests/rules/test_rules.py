@@ -24,8 +24,9 @@ CASES = {
         "densenet121.json",
         "mobilenet_v3_small.json",
     ),
+    "EL104": ('[budgets]\nregression = "+5%"\n', "resnet50.json", "vgg16.json"),
     "EL201": ("", "../calibration/models/lstm_classifier.json", "resnet50.json"),
-    "EL301": ("", "resnet50.json", "../calibration/models/conv3d_video.json"),
+    "EL301": ("", "WIDE", "vgg16.json"),
     "EL302": ("", "../calibration/models/lstm_seq2seq.json", "vgg16.json"),
     "EL303": ("", "CUSTOM", "vgg16.json"),
 }
@@ -43,8 +44,32 @@ def custom_layer_model(directory: Path) -> Path:
     return path
 
 
+def wide_dense_model(directory: Path) -> Path:
+    """VGG16 whose first fully connected layer has a million units: 25 billion parameters, far
+    outside what any profile measured, whatever it was calibrated on."""
+    config = json.loads((EXAMPLES / "vgg16.json").read_text())
+    for layer in config["config"]["layers"]:
+        if layer["config"]["name"] == "fc1":
+            layer["config"]["units"] = 1_000_000
+    path = directory / "wide_vgg16.json"
+    path.write_text(json.dumps(config))
+    return path
+
+
+def rule_args(code: str, directory: Path) -> tuple[str, ...]:
+    """Arguments a rule needs beyond its configuration: EL104 compares with a saved report in
+    which ResNet50 cost a microjoule (it grew) and VGG16 a megajoule (it shrank)."""
+    if code != "EL104":
+        return ()
+    energies = {model_path("resnet50.json", directory): 1e-6, model_path("vgg16.json", directory): 1e6}
+    models = [{"path": str(path), "energy_j": energy} for path, energy in energies.items()]
+    (directory / "baseline.json").write_text(json.dumps({"version": 1, "models": models}))
+    return ("--baseline", str(directory / "baseline.json"))
+
+
 def model_path(name: str, directory: Path) -> Path:
-    return custom_layer_model(directory) if name == "CUSTOM" else (EXAMPLES / name).resolve()
+    special = {"CUSTOM": custom_layer_model, "WIDE": wide_dense_model}
+    return special[name](directory) if name in special else (EXAMPLES / name).resolve()
 
 
 def test_every_rule_has_a_case_here() -> None:
@@ -55,8 +80,11 @@ def test_every_rule_has_a_case_here() -> None:
 def test_rule_fires_on_its_fixture_and_not_on_the_clean_one(code: str, tmp_path: Path) -> None:
     config, triggering, clean = CASES[code]
     (tmp_path / "energy-lint.toml").write_text(config)
-    fired = run_check(model_path(triggering, tmp_path), "--select", code, "--format", "json", cwd=tmp_path)
-    quiet = run_check(model_path(clean, tmp_path), "--select", code, "--format", "json", cwd=tmp_path)
+    extra = rule_args(code, tmp_path)
+    fired = run_check(
+        model_path(triggering, tmp_path), "--select", code, "--format", "json", *extra, cwd=tmp_path
+    )
+    quiet = run_check(model_path(clean, tmp_path), "--select", code, "--format", "json", *extra, cwd=tmp_path)
     assert codes(fired) == {code}, fired.stdout[-2000:]
     assert codes(quiet) == set()
     severity = next(rule.severity for rule in RULES if rule.code == code)
@@ -72,9 +100,9 @@ def test_every_rule_documents_what_why_and_an_example(rule) -> None:
 
 
 def test_selection_by_prefix_follows_the_most_specific_entry() -> None:
-    assert selected_codes(("EL",), ("EL3",), ()) == {"EL101", "EL102", "EL103", "EL201"}
+    assert selected_codes(("EL",), ("EL3",), ()) == {"EL101", "EL102", "EL103", "EL104", "EL201"}
     assert "EL302" in selected_codes(("EL",), ("EL3",), ("EL302",))
-    assert selected_codes(("EL1",), (), ()) == {"EL101", "EL102", "EL103"}
+    assert selected_codes(("EL1",), (), ()) == {"EL101", "EL102", "EL103", "EL104"}
     assert selected_codes(("EL101",), ("EL1",), ()) == {"EL101"}
 
 
