@@ -13,18 +13,21 @@ SKIPPED_DIRECTORIES = {"node_modules", "__pycache__", "site-packages"}
 _JSON_SNIFF_BYTES = 4096
 
 
-def discover(paths: Iterable[Path]) -> tuple[list[Path], list[ModelReadError]]:
+def discover(paths: Iterable[Path], skip_non_models: bool = False) -> tuple[list[Path], list[ModelReadError]]:
     """Model files under `paths` in a stable order, and one error per path that is no model file.
 
-    A file named explicitly is always returned (the reader reports what is wrong with it); in a
-    searched directory, JSON files that are not Keras configs and weights-only .h5 files are
-    skipped silently, and a directory named like a model file is an error."""
+    A file named explicitly is returned (the reader reports what is wrong with it), unless
+    `skip_non_models` says that names come from a tool that passes every matching file
+    (pre-commit): then, as in a searched directory, JSON files that are not Keras configs and
+    weights-only .h5 files are skipped silently. A directory named like a model file is an error."""
     found: dict[Path, None] = {}
     errors: list[ModelReadError] = []
     for path in paths:
         if path.is_dir() and file_format(path) is None:
             for candidate in _walk(path, errors):
                 found.setdefault(candidate)
+        elif skip_non_models and path.is_file() and not _is_model_candidate(path):
+            continue
         elif path.exists() or path.is_symlink():
             found.setdefault(path)
         else:
@@ -44,12 +47,15 @@ def _walk(root: Path, errors: list[ModelReadError]) -> Iterable[Path]:
         subdirectories[:] = kept
         for name in sorted(files):
             path = here / name
-            kind = file_format(path)
-            if kind is None or name.endswith(".weights.h5"):
-                continue
-            if kind == "json" and not _looks_like_keras_json(path):
-                continue
-            yield path
+            if _is_model_candidate(path):
+                yield path
+
+
+def _is_model_candidate(path: Path) -> bool:
+    kind = file_format(path)
+    if kind is None or path.name.endswith(".weights.h5"):
+        return False
+    return kind != "json" or _looks_like_keras_json(path)
 
 
 def _looks_like_keras_json(path: Path) -> bool:

@@ -6,6 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from energy_lint.report import CHECK_FORMATS
+
 ROOT = Path(__file__).parents[1]
 HEAVY = (
     "tensorflow",
@@ -52,7 +56,7 @@ CHECK_SCRIPT = f"""
 import sys
 from energy_lint.cli import cli
 try:
-    cli(["check", {str(ROOT / "examples" / "resnet50.json")!r}, "--country", "DEU", "--format", "json"])
+    cli(["check", {str(ROOT / "examples" / "resnet50.json")!r}, "--country", "DEU", "--format", sys.argv[1]])
 except SystemExit as exit:
     assert exit.code in (0, 1), exit.code
 heavy = sorted({{m.split(".")[0] for m in sys.modules}} & set({HEAVY!r}))
@@ -60,11 +64,17 @@ print("HEAVY:" + ",".join(heavy), file=sys.stderr)
 """
 
 
-def test_check_command_imports_no_heavy_library(tmp_path: Path) -> None:
+@pytest.mark.parametrize("output_format", list(CHECK_FORMATS))
+def test_check_command_imports_no_heavy_library(tmp_path: Path, output_format: str) -> None:
+    """In every output format: a report is no reason to load a machine-learning library."""
     result = subprocess.run(
-        [sys.executable, "-c", CHECK_SCRIPT], capture_output=True, text=True, timeout=120, cwd=tmp_path
+        [sys.executable, "-c", CHECK_SCRIPT, output_format],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    assert '"energy_j"' in result.stdout
+    assert "resnet50" in result.stdout
     assert "HEAVY:\n" in result.stderr + "\n" and "HEAVY:," not in result.stderr
     assert result.stderr.strip().splitlines()[-1] == "HEAVY:"

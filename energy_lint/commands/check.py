@@ -1,11 +1,12 @@
 """`energy-lint check`: estimate the energy and CO2e of model files, apply the budget and trust
-rules, report, and exit 0 (clean), 1 (a violation of error severity) or 2 (an input or the
+rules, report, and exit 0 (clean), 1 (a violation at or above --fail-on) or 2 (an input or the
 configuration could not be used). Configuration sits under the flags via click's default_map."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,8 @@ from click.core import ParameterSource
 from ..cli_options import model_shape_options
 from ..config import ConfigError, find_config, load_config
 from ..discovery import discover
-from ..errors import EnergyLintError
+from ..errors import EnergyLintError, ModelReadError
+from ..report import CHECK_FORMATS
 from .inspect import read_each
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
@@ -72,10 +74,16 @@ def _fail(error: Exception) -> None:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(list(CHECK_FORMATS)),
     default="text",
     show_default=True,
-    help="text: a table per model; json: one document on stdout (contract 2).",
+    help="; ".join(f"{name}: {what}" for name, what in CHECK_FORMATS.items()) + ".",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False, writable=True),
+    help="Write the report to this file instead of standard output.",
 )
 @click.option("--profile", help="Hardware profile: a name (see energy-lint profiles) or a directory.")
 @model_shape_options
@@ -94,14 +102,39 @@ def _fail(error: Exception) -> None:
 @click.option("--select", callback=_codes, help="Rule codes or prefixes to enable [default: EL].")
 @click.option("--ignore", callback=_codes, help="Rule codes or prefixes to disable.")
 @click.option("--extend-select", callback=_codes, help="Rule codes or prefixes to enable on top of select.")
+@click.option(
+    "--diff-base",
+    metavar="REF",
+    help="Compare each model with the same file at this git ref (a branch, tag or commit); "
+    "the regression budget (EL104) applies.",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Compare each model with its entry (by path) in a saved `check --format json` report.",
+)
+@click.option(
+    "--skip-non-models",
+    is_flag=True,
+    help="Skip named .json files that are not Keras model configs and weights-only .h5 files "
+    "silently (for pre-commit, which passes every file that matches).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show every layer, not only the top ones.")
 @click.option("--statistics", is_flag=True, help="Count the violations per rule code.")
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are violations.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "never"]),
+    default="error",
+    show_default=True,
+    help="The lowest severity that makes the exit code 1.",
+)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are violations (--fail-on never).")
 @click.pass_context
 def check(
     ctx: click.Context,
     paths: tuple[Path, ...],
     output_format: str,
+    output: Path | None,
     profile: str | None,
     batch_size: int,
     input_shapes: tuple[tuple[int, ...], ...],
@@ -112,14 +145,20 @@ def check(
     select: tuple[str, ...] | None,
     ignore: tuple[str, ...] | None,
     extend_select: tuple[str, ...] | None,
+    diff_base: str | None,
+    baseline: Path | None,
+    skip_non_models: bool,
     verbose: bool,
     statistics: bool,
+    fail_on: str,
     exit_zero: bool,
 ) -> None:
     """Predict the energy of one forward pass and its CO2e for model files (.keras, .h5, .json)
     or directories of them, without running them, and check them against budgets."""
-    from ..check import CheckSettings, check_model
+    from ..check import CheckSettings
     from ..profile import default_profile, find_profile, load_profile
+    from ..report import check_writer
+    from ..report.run import CheckRun
     from ..rules import selected_codes
 
     config = ctx.obj["config"]
@@ -132,45 +171,61 @@ def check(
             enabled=selected_codes(select or ("EL",), ignore or (), extend_select or ()),
             config=config,
         )
+        comparison = _comparison(diff_base, baseline)
     except EnergyLintError as error:
         _fail(error)
-    files, errors = discover(paths)
+    files, errors = discover(paths, skip_non_models=skip_non_models)
     for error in errors:
         click.echo(f"error: {error}", err=True)
     graphs = read_each(files, errors, batch_size, input_shapes)
-    results = ((graph, *check_model(graph, settings)) for graph in graphs)
-    counts = _Counter(results)
-    if output_format == "json":
-        from ..report import check_json
-
-        check_json.write(counts, settings, errors, sys.stdout)
-    else:
-        from rich.console import Console
-
-        from ..report import check_text
-
-        console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
-        check_text.render(counts, settings, console, verbose=verbose)
-        check_text.summary(counts.by_code, counts.errors, len(errors), console, statistics=statistics)
+    run = CheckRun(_checked(graphs, settings, comparison, errors), settings, errors, verbose, statistics)
+    try:
+        with _destination(output) as out:
+            check_writer(output_format).write(run, out)
+    except OSError as error:
+        _fail(EnergyLintError(f"{output}: cannot be written ({error.strerror or error})"))
     if errors:
         sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_VIOLATIONS if counts.errors and not exit_zero else EXIT_OK)
+    failing = {"error": run.error_count, "warning": run.violation_count, "never": 0}[fail_on]
+    sys.exit(EXIT_VIOLATIONS if failing and not exit_zero else EXIT_OK)
 
 
-class _Counter:
-    """Passes the results through while counting violations, so that reports can stream."""
+def _checked(graphs: Iterator, settings: Any, comparison: Any, errors: list[ModelReadError]) -> Iterator:
+    """Each model's estimate, its base when a comparison was asked for, and its violations. A
+    base that cannot be read is an input error of that model, which is still checked."""
+    from ..check import check_model, estimate_model
+    from ..report.run import CheckedModel
 
-    def __init__(self, results: Iterator) -> None:
-        self._results = results
-        self.by_code: dict[str, int] = {}
-        self.errors = 0
+    def energy_j(graph: Any) -> float:
+        return estimate_model(graph, settings).estimate.energy_j
 
-    def __iter__(self) -> Iterator:
-        for graph, result, violations in self._results:
-            for violation in violations:
-                self.by_code[violation.code] = self.by_code.get(violation.code, 0) + 1
-                self.errors += violation.severity == "error"
-            yield graph, result, violations
+    for graph in graphs:
+        base = None
+        if comparison is not None:
+            try:
+                base = comparison.base_for(graph, energy_j)
+            except EnergyLintError as error:
+                problem = str(error).removeprefix(f"{graph.path}: ")
+                click.echo(f"error: {graph.path}: base: {problem}", err=True)
+                errors.append(ModelReadError(graph.path, f"base: {problem}"))
+        yield CheckedModel(graph, *check_model(graph, settings, base))
+
+
+def _comparison(diff_base: str | None, baseline: Path | None) -> Any:
+    from ..compare import GitBase, ReportBase
+
+    if diff_base and baseline:
+        raise EnergyLintError("give --diff-base or --baseline, not both")
+    if diff_base:
+        return GitBase(diff_base)
+    return ReportBase(baseline) if baseline else None
+
+
+def _destination(output: Path | None) -> Any:
+    """The report's file, or standard output (not closed)."""
+    if output is None:
+        return nullcontext(sys.stdout)
+    return output.open("w", encoding="utf-8")
 
 
 def _intensity(ctx: click.Context, country: str | None, region: str | None):

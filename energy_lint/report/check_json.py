@@ -1,19 +1,19 @@
 """`energy-lint check --format json`: contract 2 of DESIGN.md (version 1), streamed one model
 at a time. Keys beyond the contract: carbon (where the intensity comes from), input_shapes,
 co2e_per_sample_g,
-layer_sum_j, correction, co2e_inferences_g, and per layer its interval and extrapolated
-features."""
+layer_sum_j, correction, co2e_inferences_g, per layer its interval and extrapolated features,
+and `base` (source, energy_j, change) when a comparison was asked for."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ..errors import ModelReadError
 from ..graph import ModelGraph
 from ..rules import ModelResult, Violation
 from .inspect_json import _output_shape, _shape
+from .run import CheckRun
 
 if TYPE_CHECKING:
     from ..check import CheckSettings
@@ -84,20 +84,23 @@ def model_document(graph: ModelGraph, result: ModelResult, violations: Sequence[
             {"code": v.code, "message": v.message, "severity": v.severity, "layer": v.layer}
             for v in violations
         ],
+        **({"base": base_document(result)} if result.base is not None else {}),
     }
 
 
-def write(
-    results: Iterable[tuple[ModelGraph, ModelResult, list[Violation]]],
-    settings: CheckSettings,
-    errors: Sequence[ModelReadError],
-    out: TextIO,
-) -> None:
-    """One JSON document; each model is written before the next is read. `errors` is read at
-    the end, so that the errors met while reading are in it."""
+def base_document(result: ModelResult) -> dict[str, Any]:
+    assert result.base is not None
+    return {"source": result.base.source, "energy_j": result.base.energy_j, "change": result.change}
+
+
+def write(run: CheckRun, out: TextIO) -> None:
+    """One JSON document; each model is written before the next is read. The read errors are
+    written at the end, so that those met while reading are in it."""
+    settings = run.settings
     head = {"version": VERSION, "profile": profile_document(settings), "carbon": carbon_document(settings)}
     out.write(json.dumps(head)[:-1] + ', "models": [')
-    for index, (graph, result, violations) in enumerate(results):
-        out.write(("," if index else "") + "\n" + json.dumps(model_document(graph, result, violations)))
-    listed = [{"path": e.path, "message": e.problem} for e in errors]
+    for index, model in enumerate(run):
+        document = model_document(model.graph, model.result, model.violations)
+        out.write(("," if index else "") + "\n" + json.dumps(document))
+    listed = [{"path": e.path, "message": e.problem} for e in run.read_errors]
     out.write(f'\n], "errors": {json.dumps(listed)}}}\n')

@@ -4,13 +4,13 @@ escaped: rich markup in them prints as text."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
-from ..graph import ModelGraph
 from ..graph.layers.base import shape_text
-from ..rules import ModelResult, Violation
+from ..rules import Violation
 from ..units import format_count, format_energy, format_mass
+from .run import CheckRun
+from .summary import change_text
 
 if TYPE_CHECKING:
     from ..check import CheckSettings
@@ -36,18 +36,24 @@ def header(settings: CheckSettings) -> str:
     )
 
 
-def render(
-    results: Iterable[tuple[ModelGraph, ModelResult, list[Violation]]],
-    settings: CheckSettings,
-    console,  # rich.console.Console
-    verbose: bool = False,
-) -> None:
+def write(run: CheckRun, out: TextIO) -> None:
+    """rich on a terminal (it honours NO_COLOR); plain and 200 columns wide when piped or to a file."""
+    from rich.console import Console
+
+    console = Console(file=out, highlight=False, width=None if out.isatty() else 200)
+    render(run, console)
+    summary(run, console)
+
+
+def render(run: CheckRun, console) -> None:  # console: rich.console.Console
     from rich.markup import escape
     from rich.table import Table
 
+    settings, verbose = run.settings, run.verbose
     console.print(header(settings))
     console.print()
-    for graph, result, violations in results:
+    for model in run:
+        graph, result, violations = model.graph, model.result, model.violations
         estimate = result.estimate
         low, high = estimate.interval_j
         console.print(
@@ -61,6 +67,8 @@ def render(
             f"{format_count(result.inferences)} inferences · {format_count(result.macs)} MACs per sample · "
             f"{result.params:,} params"
         )
+        if result.base is not None:
+            console.print(_change(result))
         total = estimate.layer_sum_j or 1.0
         nodes = {node.name: node for node in graph.layers}
         ranked = sorted(estimate.layers, key=lambda layer: layer.energy_j, reverse=True)
@@ -114,9 +122,22 @@ def _condensed(violations: list[Violation], verbose: bool) -> list[tuple[str, st
     return lines
 
 
-def summary(by_code: dict[str, int], errors: int, unreadable: int, console, statistics: bool = False) -> None:
+def _change(result) -> str:  # result: ModelResult
+    from rich.markup import escape
+
+    assert result.base is not None
+    source = escape(result.base.source)
+    if result.base.energy_j is None:
+        return f"  change: [bold]new[/] (not in {source})"
+    before = format_energy(result.base.energy_j)
+    return f"  change: [bold]{change_text(result)}[/] against {source} ({before})"
+
+
+def summary(run: CheckRun, console) -> None:
     from ..rules import RULES_BY_CODE
 
+    by_code, errors, unreadable = run.by_code, run.error_count, len(run.read_errors)
+    statistics = run.statistics
     if statistics and by_code:
         for code in sorted(by_code):
             console.print(f"{by_code[code]:>6}  {code}  {RULES_BY_CODE[code].name}")

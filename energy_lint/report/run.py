@@ -1,0 +1,47 @@
+"""CheckRun: what every output format of `check` reads. Models stream through it one at a time
+(so that text and JSON can print each before the next is read); it counts the violations on the
+way, and formats that need every model at once (SARIF, markdown, HTML) simply list() it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ..errors import ModelReadError
+from ..graph import ModelGraph
+from ..rules import ModelResult, Violation
+
+if TYPE_CHECKING:
+    from ..check import CheckSettings
+
+
+@dataclass(frozen=True)
+class CheckedModel:
+    graph: ModelGraph
+    result: ModelResult
+    violations: list[Violation]
+
+
+@dataclass
+class CheckRun:
+    models: Iterable[CheckedModel]
+    settings: CheckSettings
+    read_errors: list[ModelReadError] = field(default_factory=list)
+    """Inputs that could not be read; complete only once `models` has been iterated."""
+    verbose: bool = False
+    statistics: bool = False
+    by_code: dict[str, int] = field(default_factory=dict)
+    error_count: int = 0
+    """Violations of error severity, counted while iterating."""
+
+    def __iter__(self) -> Iterator[CheckedModel]:
+        for model in self.models:
+            for violation in model.violations:
+                self.by_code[violation.code] = self.by_code.get(violation.code, 0) + 1
+                self.error_count += violation.severity == "error"
+            yield model
+
+    @property
+    def violation_count(self) -> int:
+        return sum(self.by_code.values())
