@@ -55,6 +55,14 @@ class HardwareProfile:
     def correction(self) -> dict[str, Any]:
         return self.meta.get("correction") or {"kind": "none"}
 
+    @property
+    def power_description(self) -> str:
+        """How each part's power was obtained ("cpu: CodeCarbon estimate ...; gpu: NVML energy
+        counter"): every report shows it beside the figures, so an estimate is never taken for a
+        measurement."""
+        sources = self.meta.get("power_source") or {}
+        return "; ".join(f"{part}: {how}" for part, how in sorted(sources.items())) or "unknown"
+
 
 def _predictor(directory: Path, family: str, entry: dict[str, Any]) -> FamilyPredictor:
     file = directory / str(entry["file"])

@@ -123,21 +123,13 @@ def log_model(model: CheckedModel, out: TextIO, token: str) -> None:
     out.write(f"::{token}::\n::endgroup::\n")
 
 
-def totals(run: CheckRun) -> str:
-    found, errors, unreadable = run.violation_count, run.error_count, len(run.read_errors)
-    parts = [f"{found} violation{'s' * (found != 1)} ({errors} error{'s' * (errors != 1)})"]
-    if unreadable:
-        parts.append(f"{unreadable} input{'s' * (unreadable != 1)} could not be read")
-    return "Found " + ", ".join(parts) + "." if found or unreadable else "All checks passed."
-
-
 def write(run: CheckRun, out: TextIO) -> None:
     token = secrets.token_hex(16)
     models = []
     for model in run:  # the log streams; annotations need every model to be ordered
         models.append(model)
         log_model(model, out, token)
-    out.write(one_line(totals(run)) + "\n")
+    out.write(one_line(run.totals()) + "\n")
     locator = LayerLocator()
     annotations = [read_error_annotation(error) for error in run.read_errors]
     for model in models:
@@ -189,8 +181,7 @@ def _code(text: str) -> str:
 
 def settings_lines(settings: CheckSettings) -> list[str]:
     meta = settings.profile.meta
-    sources = meta.get("power_source") or {}
-    how = "; ".join(f"{part}: {text}" for part, text in sorted(sources.items())) or "unknown"
+    how = settings.profile.power_description
     intensity = settings.intensity
     pue = f", PUE {settings.pue:g}" if settings.pue != 1.0 else ""
     return [
@@ -204,7 +195,7 @@ def settings_lines(settings: CheckSettings) -> list[str]:
 def job_summary(run: CheckRun, models: list[CheckedModel]) -> str:
     """A heading, where the figures come from, the table of models, the violations per model
     and the unreadable inputs; bounded to SUMMARY_LIMIT whatever the number of models."""
-    lines = ["## energy-lint check", "", totals(run), "", *settings_lines(run.settings)]
+    lines = ["## energy-lint check", "", run.totals(), "", *settings_lines(run.settings)]
     sources = sorted({m.result.base.source for m in models if m.result.base is not None})
     if sources:
         lines.append("- Compared with " + ", ".join(_code(source) for source in sources))

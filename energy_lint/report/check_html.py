@@ -16,7 +16,7 @@ from ..units import format_count, format_energy, format_mass
 from .charts import svg_chart
 from .check_markdown import layer_sum_note
 from .run import CheckedModel, CheckRun
-from .summary import change_text, top_layers
+from .summary import change_phrase, change_text, top_layers
 
 if TYPE_CHECKING:
     from ..check import CheckSettings
@@ -83,8 +83,7 @@ def write(run: CheckRun, out: TextIO) -> None:
 
 def header(settings: CheckSettings) -> str:
     meta = settings.profile.meta
-    sources = meta.get("power_source") or {}
-    how = "; ".join(f"{part}: {what}" for part, what in sorted(sources.items())) or "unknown"
+    how = settings.profile.power_description
     grid = settings.intensity
     return (
         "<h1>energy-lint check</h1>"
@@ -148,16 +147,10 @@ def _model_section(index: int, model: CheckedModel) -> str:
 
 
 def _change(result: ModelResult) -> str:
-    change = change_text(result)
-    if not change:
-        return ""
-    assert result.base is not None
-    if result.base.energy_j is None:
-        return f" · <b>new</b> (not in <code>{_e(result.base.source)}</code>)"
-    return (
-        f" · <b>{_e(change)}</b> against <code>{_e(result.base.source)}</code> "
-        f"({format_energy(result.base.energy_j)})"
+    phrase = change_phrase(
+        result, lambda change: f"<b>{_e(change)}</b>", lambda source: f"<code>{_e(source)}</code>"
     )
+    return f" · {phrase}" if phrase else ""
 
 
 def _violations(model: CheckedModel) -> str:
@@ -222,13 +215,7 @@ def _layer_table(model: CheckedModel) -> str:
 
 
 def _counts(run: CheckRun) -> str:
-    found, errors, unreadable = run.violation_count, run.error_count, len(run.read_errors)
-    if not found and not unreadable:
-        return '<p id="counts"><b>All checks passed.</b></p>\n'
-    parts = [f"{found} violation{'s' * (found != 1)} ({errors} error{'s' * (errors != 1)})"]
-    if unreadable:
-        parts.append(f"{unreadable} input{'s' * (unreadable != 1)} could not be read")
     by_code = ""
     if run.statistics and run.by_code:
         by_code = " · " + ", ".join(f"{run.by_code[c]} {_e(c)}" for c in sorted(run.by_code))
-    return f'<p id="counts"><b>Found {", ".join(parts)}.</b>{by_code}</p>\n'
+    return f'<p id="counts"><b>{_e(run.totals())}</b>{by_code}</p>\n'

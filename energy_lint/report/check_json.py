@@ -48,15 +48,10 @@ def carbon_document(settings: CheckSettings) -> dict[str, Any]:
     }
 
 
-def model_document(graph: ModelGraph, result: ModelResult, violations: Sequence[Violation]) -> dict[str, Any]:
-    shapes = [_shape(s) for s in graph.input_shapes]
-    nodes = {node.name: node for node in graph.layers}
+def figures(result: ModelResult) -> dict[str, Any]:
+    """The model's figures, as contract 2 names them; SARIF's result properties reuse them."""
     estimate = result.estimate
     return {
-        "path": graph.path,
-        "batch_size": graph.batch_size,
-        "input_shape": shapes[0] if len(shapes) == 1 else shapes,
-        "input_shapes": shapes,
         "energy_j": estimate.energy_j,
         "energy_j_interval": list(estimate.interval_j),
         "energy_per_sample_j": result.energy_per_sample_j,
@@ -67,6 +62,19 @@ def model_document(graph: ModelGraph, result: ModelResult, violations: Sequence[
         "params": result.params,
         "layer_sum_j": estimate.layer_sum_j,
         "correction": estimate.correction,
+        **({"base": base_document(result)} if result.base is not None else {}),
+    }
+
+
+def model_document(graph: ModelGraph, result: ModelResult, violations: Sequence[Violation]) -> dict[str, Any]:
+    shapes = [_shape(s) for s in graph.input_shapes]
+    nodes = {node.name: node for node in graph.layers}
+    return {
+        "path": graph.path,
+        "batch_size": graph.batch_size,
+        "input_shape": shapes[0] if len(shapes) == 1 else shapes,
+        "input_shapes": shapes,
+        **figures(result),
         "layers": [
             {
                 "name": layer.name,
@@ -78,13 +86,12 @@ def model_document(graph: ModelGraph, result: ModelResult, violations: Sequence[
                 "predictor": layer.predictor,
                 "extrapolated": layer.extrapolated,
             }
-            for layer in estimate.layers
+            for layer in result.estimate.layers
         ],
         "violations": [
             {"code": v.code, "message": v.message, "severity": v.severity, "layer": v.layer}
             for v in violations
         ],
-        **({"base": base_document(result)} if result.base is not None else {}),
     }
 
 

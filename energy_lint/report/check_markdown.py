@@ -18,7 +18,7 @@ from ..rules import RULES_BY_CODE, Violation
 from ..units import format_count, format_energy, format_mass
 from .charts import mermaid_chart
 from .run import CheckedModel, CheckRun
-from .summary import change_text, markdown_table, top_layers
+from .summary import change_phrase, markdown_table, top_layers
 
 if TYPE_CHECKING:
     from ..check import CheckSettings
@@ -51,8 +51,7 @@ def code(value: object, in_table: bool = True) -> str:
 
 def header(settings: CheckSettings) -> str:
     meta = settings.profile.meta
-    sources = meta.get("power_source") or {}
-    how = "; ".join(f"{part}: {what}" for part, what in sorted(sources.items())) or "unknown"
+    how = settings.profile.power_description
     grid = settings.intensity
     return (
         f"**Profile** {code(settings.profile.name, False)} ({text(meta.get('device'))}, "
@@ -125,13 +124,7 @@ def _unreadable(run: CheckRun) -> str:
 
 
 def counts(run: CheckRun) -> str:
-    found, errors, unreadable = run.violation_count, run.error_count, len(run.read_errors)
-    if not found and not unreadable:
-        return "**All checks passed.**"
-    parts = [f"**{found} violation{'s' * (found != 1)} ({errors} error{'s' * (errors != 1)})**"]
-    if unreadable:
-        parts.append(f"**{unreadable} input{'s' * (unreadable != 1)} could not be read**")
-    return "Found " + ", ".join(parts) + "."
+    return f"**{run.totals()}**"
 
 
 def _model_section(model: CheckedModel, verbose: bool, folded: bool) -> str:
@@ -173,15 +166,8 @@ def layer_sum_note(result: ModelResult) -> str:
 
 
 def _change(result: ModelResult) -> str:
-    change = change_text(result)
-    if not change:
-        return ""
-    assert result.base is not None
-    if result.base.energy_j is None:
-        return f" · **new** (not in {code(result.base.source, False)})"
-    return (
-        f" · **{change}** against {code(result.base.source, False)} ({format_energy(result.base.energy_j)})"
-    )
+    phrase = change_phrase(result, lambda change: f"**{change}**", lambda source: code(source, False))
+    return f" · {phrase}" if phrase else ""
 
 
 def _layer_table(model: CheckedModel, verbose: bool) -> str:

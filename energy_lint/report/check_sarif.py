@@ -14,8 +14,8 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from .. import HOMEPAGE, __version__
-from ..rules import RULES, ModelResult, Rule, Violation
-from .check_json import carbon_document, profile_document
+from ..rules import RULES, Rule, Violation
+from .check_json import carbon_document, figures, profile_document
 from .locations import LayerLocator, relative_path
 from .rule_docs import anchor, rule_markdown, rule_text, unwrapped
 from .run import CheckedModel, CheckRun
@@ -66,27 +66,11 @@ def fingerprint(uri: str, layer: str | None, code: str) -> str:
 
 def model_properties(model: CheckedModel) -> dict[str, Any]:
     """The figures behind the findings, named as in `--format json` (contract 2)."""
-    result: ModelResult = model.result
-    estimate = result.estimate
-    properties: dict[str, Any] = {
+    return {
         "batch_size": model.graph.batch_size,
-        "energy_j": estimate.energy_j,
-        "energy_j_interval": list(estimate.interval_j),
-        "energy_per_sample_j": result.energy_per_sample_j,
-        "co2e_g": result.co2e_g,
-        "co2e_per_sample_g": result.co2e_per_sample_g,
-        "co2e_inferences_g": result.co2e_inferences_g,
-        "inferences": result.inferences,
-        "macs": result.macs,
-        "params": result.params,
+        "inferences": model.result.inferences,
+        **figures(model.result),
     }
-    if result.base is not None:
-        properties["base"] = {
-            "source": result.base.source,
-            "energy_j": result.base.energy_j,
-            "change": result.change,
-        }
-    return properties
 
 
 def sarif_result(

@@ -10,7 +10,7 @@ from ..graph.layers.base import shape_text
 from ..rules import Violation
 from ..units import format_count, format_energy, format_mass
 from .run import CheckRun
-from .summary import change_text
+from .summary import change_phrase
 
 if TYPE_CHECKING:
     from ..check import CheckSettings
@@ -24,8 +24,7 @@ def header(settings: CheckSettings) -> str:
     from rich.markup import escape
 
     meta = settings.profile.meta
-    sources = meta.get("power_source", {})
-    how = "; ".join(f"{part}: {text}" for part, text in sorted(sources.items())) or "unknown"
+    how = settings.profile.power_description
     intensity = settings.intensity
     pue = f", PUE {settings.pue:g}" if settings.pue != 1.0 else ""
     return (
@@ -125,24 +124,14 @@ def _condensed(violations: list[Violation], verbose: bool) -> list[tuple[str, st
 def _change(result) -> str:  # result: ModelResult
     from rich.markup import escape
 
-    assert result.base is not None
-    source = escape(result.base.source)
-    if result.base.energy_j is None:
-        return f"  change: [bold]new[/] (not in {source})"
-    before = format_energy(result.base.energy_j)
-    return f"  change: [bold]{change_text(result)}[/] against {source} ({before})"
+    return "  change: " + change_phrase(result, lambda text: f"[bold]{text}[/]", escape)
 
 
 def summary(run: CheckRun, console) -> None:
     from ..rules import RULES_BY_CODE
 
-    by_code, errors, unreadable = run.by_code, run.error_count, len(run.read_errors)
-    statistics = run.statistics
-    if statistics and by_code:
+    by_code = run.by_code
+    if run.statistics and by_code:
         for code in sorted(by_code):
             console.print(f"{by_code[code]:>6}  {code}  {RULES_BY_CODE[code].name}")
-    found = sum(by_code.values())
-    parts = [f"{found} violation{'s' * (found != 1)} ({errors} error{'s' * (errors != 1)})"]
-    if unreadable:
-        parts.append(f"{unreadable} input{'s' * (unreadable != 1)} could not be read")
-    console.print("Found " + ", ".join(parts) + "." if found or unreadable else "All checks passed.")
+    console.print(run.totals())

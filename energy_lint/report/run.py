@@ -45,3 +45,14 @@ class CheckRun:
     @property
     def violation_count(self) -> int:
         return sum(self.by_code.values())
+
+    def totals(self) -> str:
+        """The run's last line in every format: "All checks passed." or "Found 3 violations (1
+        error), 2 inputs could not be read." """
+        found, errors, unreadable = self.violation_count, self.error_count, len(self.read_errors)
+        if not found and not unreadable:
+            return "All checks passed."
+        parts = [f"{found} violation{'s' * (found != 1)} ({errors} error{'s' * (errors != 1)})"]
+        if unreadable:
+            parts.append(f"{unreadable} input{'s' * (unreadable != 1)} could not be read")
+        return "Found " + ", ".join(parts) + "."

@@ -3,8 +3,11 @@ layers, and the change against a base."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..estimate import LayerEstimate
 from ..rules import ModelResult
+from ..units import format_energy
 
 
 def energy_by_type(result: ModelResult, limit: int = 8) -> list[tuple[str, float]]:
@@ -38,11 +41,24 @@ def change_text(result: ModelResult) -> str:
     return f"{change:+.1%}"
 
 
+def change_phrase(
+    result: ModelResult, strong: Callable[[str], str] = str, quote: Callable[[str], str] = str
+) -> str:
+    """ "+12.3% against origin/main (315 mJ)", "new (not in origin/main)", or "" when no base was
+    asked for; `strong` and `quote` wrap the change and the base's name in a format's markup."""
+    base = result.base
+    if base is None:
+        return ""
+    if base.energy_j is None:
+        return f"{strong('new')} (not in {quote(base.source)})"
+    return f"{strong(change_text(result))} against {quote(base.source)} ({format_energy(base.energy_j)})"
+
+
 def markdown_table(results: list[ModelResult]) -> str:
     """One row per model: energy per pass and per sample, CO2e, the change against the base
     when there is one, and the violations. The job summary of `github` and the head of
     `markdown` share it."""
-    from ..units import format_energy, format_mass
+    from ..units import format_mass
 
     compared = any(result.base is not None for result in results)
     head = ["Model", "Energy / pass", "90% interval", "Per sample", "CO2e / pass"]

@@ -98,7 +98,7 @@ def test_violations_are_listed_with_their_layer_and_counted(tmp_path: Path) -> N
     )
     errors = sum(v["severity"] == "error" for _, v in violations)
     last = report.stdout.rstrip().splitlines()[-1]
-    assert last == f"Found **{len(violations)} violations ({errors} error{'s' * (errors != 1)})**."
+    assert last == f"**Found {len(violations)} violations ({errors} error{'s' * (errors != 1)}).**"
 
 
 def test_a_baseline_comparison_shows_the_change(tmp_path: Path) -> None:
@@ -126,7 +126,7 @@ def test_output_file_and_unreadable_inputs(tmp_path: Path) -> None:
     items = [line for line in written.splitlines() if line.startswith("- ")]
     assert len(items) == 1 and items[0].startswith(f"- {code(str(broken), False)}: ")
     assert "".join(rendered(written).text).count(str(broken)) == 1, "the path renders as itself"
-    assert written.rstrip().endswith("**1 input could not be read**.")
+    assert written.rstrip().endswith(", 1 input could not be read.**")
     assert len(charts(written)) == 1
 
 
@@ -177,6 +177,6 @@ def test_a_report_too_long_for_a_github_comment_is_cut_to_fit_and_says_so(tmp_pa
     done = run_check("models", "--format", "markdown", "--verbose", cwd=tmp_path)
     assert len(done.stdout) <= COMMENT_LIMIT
     assert "left out to fit a GitHub comment" in done.stdout
-    assert done.stdout.rstrip().splitlines()[-1].startswith(("Found", "**All checks passed"))
+    assert done.stdout.rstrip().splitlines()[-1].startswith(("**Found", "**All checks passed"))
     table_rows = [line for line in done.stdout.splitlines() if line.startswith("| `models/")]
     assert len(table_rows) >= 52  # the summary table keeps every model
