@@ -105,7 +105,7 @@ def _summary_table(models: list[CheckedModel]) -> str:
         low, high = result.estimate.interval_j
         errors = sum(v.severity == "error" for v in model.violations)
         found = f"{len(model.violations)}" + (
-            f' <span class="error">({errors} errors)</span>' if errors else ""
+            f' <span class="error">({errors} error{"s" * (errors != 1)})</span>' if errors else ""
         )
         cells = [
             f'<a href="#m{index}"><code>{_e(result.path)}</code></a>',
