@@ -65,7 +65,7 @@ def test_co2e_follows_the_grid_and_the_pue(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("budget", "extra", "expected"),
-    [("10 kJ", [], 0), ("1 mJ", [], 1), ("1 mJ", ["--exit-zero"], 0)],
+    [("10 kJ", [], 0), ("1 mJ", [], 1), ("1 mJ", ["--exit-zero"], 0), ("1 mJ", ["--fail-on", "never"], 0)],
 )
 def test_exit_code_follows_error_violations(
     tmp_path: Path, budget: str, extra: list[str], expected: int
@@ -81,6 +81,31 @@ def test_warnings_alone_exit_0_unless_configured_as_errors(tmp_path: Path) -> No
     result = run_check(lstm, "--select", "EL302", "--format", "json", cwd=tmp_path)
     assert result.returncode == 1
     assert {v["severity"] for v in document(result)["models"][0]["violations"]} == {"error"}
+
+
+def test_fail_on_warning_counts_warnings(tmp_path: Path) -> None:
+    lstm = REFERENCE / "lstm_seq2seq.json"  # generic-predictor warnings, no error
+    assert run_check(lstm, "--select", "EL3", cwd=tmp_path).returncode == 0
+    assert run_check(lstm, "--select", "EL3", "--fail-on", "warning", cwd=tmp_path).returncode == 1
+    assert run_check(MOBILE, "--select", "EL1", "--fail-on", "warning", cwd=tmp_path).returncode == 0
+
+
+def test_skip_non_models_passes_over_named_json_that_is_no_keras_config(tmp_path: Path) -> None:
+    """pre-commit names every .json file: with the flag, package.json is no error."""
+    (tmp_path / "package.json").write_text('{"name": "web", "version": "1.0.0"}')
+    (tmp_path / "m.weights.h5").write_bytes(b"\x89HDF\r\n\x1a\n")
+    named = run_check("package.json", MOBILE, "--format", "json", cwd=tmp_path)
+    assert named.returncode == 2 and "package.json" in one_error_line(named)
+    skipped = run_check(
+        "package.json", "m.weights.h5", MOBILE, "--skip-non-models", "--format", "json", cwd=tmp_path
+    )
+    assert skipped.returncode == 0 and skipped.stderr == ""
+    assert [Path(m["path"]).name for m in document(skipped)["models"]] == ["mobilenet_v3_small.json"]
+
+
+def test_an_output_file_that_cannot_be_written_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = run_check(MOBILE, "--output", str(tmp_path / "missing" / "report.json"), cwd=tmp_path)
+    assert result.returncode == 2 and "report.json" in one_error_line(result)
 
 
 def test_unreadable_input_exits_2_and_the_rest_is_still_checked(tmp_path: Path) -> None:
