@@ -12,7 +12,7 @@ from typing import Any
 
 from ..graph import read_model
 from ..graph.files import read_raw_model
-from . import keras_backend
+from . import hardware, keras_backend
 from .measurements import append_row, done_keys, repair_tail
 from .runner import measure, measure_idle_power
 from .single_layer import build_layer_model, output_shape
@@ -42,8 +42,12 @@ class Campaign:
     warmup_seconds: float = 0.3
     on_progress: Callable[[int, int, str, float], None] | None = None
     """(cases done, cases to do, the case now, seconds left: by pace, within the budget)."""
+    on_warning: Callable[[str], None] | None = None
 
     def run(self) -> CampaignResult:
+        warning = hardware.claim(self.csv_path, hardware.this_machine(self.device))
+        if warning and self.on_warning:
+            self.on_warning(warning)
         keras_backend.select_device(self.device)
         keras = keras_backend.import_keras()
         keras_backend.check_gpu(keras, self.device)

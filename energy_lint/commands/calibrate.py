@@ -120,6 +120,7 @@ def _fit(name: str, csv_paths: list[Path], out_dir: Path) -> None:
 def _run(device, budget, suite_path, csv_path, min_seconds, repeats):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from ..calibration import hardware
     from ..calibration.campaign import Campaign
     from ..calibration.suite import Suite
 
@@ -128,6 +129,10 @@ def _run(device, budget, suite_path, csv_path, min_seconds, repeats):
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise EnergyLintError(f"{suite_path}: not a readable suite ({error})") from None
     csv_path.parent.mkdir(parents=True, exist_ok=True)
+    # Before the progress bar: a CSV of another machine is one line and exit 2.
+    warning = hardware.claim(csv_path, hardware.this_machine(device))
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

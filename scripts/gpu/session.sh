@@ -20,6 +20,7 @@ timeout --signal=INT --kill-after=10 "$((budget + 40))" \
     --measurements "$csv" 2> >(tee "$OUT/calibrate.log" >&2)
 kill $copier
 cp "$csv" "$OUT/measurements.csv"
+cp "calibration/$name/hardware.json" "$OUT/hardware.json" 2>/dev/null || true
 python3 - "$csv" <<'PY'
 import csv, json, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
