@@ -21,6 +21,8 @@ MAX_CONFIG_BYTES = 64 * 1024 * 1024
 SUFFIXES = {".keras": "keras", ".h5": "h5", ".hdf5": "h5", ".json": "json"}
 _MAGIC = {b"PK\x03\x04": "keras", b"\x89HDF\r\n\x1a\n": "h5"}
 _KIND_NAMES = {"keras": "a .keras zip archive", "h5": "HDF5", "json": "JSON"}
+Source = Path | io.BytesIO
+"""Where a reader reads from: the file, or its content in memory; `path` names it in messages."""
 
 
 @dataclass(frozen=True)
@@ -49,9 +51,7 @@ def sniff(head: bytes) -> str:
 
 def read_raw_model(path: Path) -> RawModel:
     name = str(path)
-    expected = file_format(path)
-    if expected is None:
-        raise ModelReadError(name, "not a model file (expected .keras, .h5 or .json)")
+    expected = _expected_format(path, name)
     if path.is_dir():
         raise ModelReadError(name, "is a directory, not a model file")
     if path.exists() and not path.is_file():
@@ -64,6 +64,26 @@ def read_raw_model(path: Path) -> RawModel:
         raise ModelReadError(name, "no such file") from None
     except OSError as error:
         raise ModelReadError(name, f"cannot be read: {error.strerror or error}") from None
+    return _read_sniffed(name, path, expected, head, path)
+
+
+def read_raw_bytes(name: str, data: bytes) -> RawModel:
+    """The same as read_raw_model for a file's content held in memory (a blob at a git ref);
+    `name` stands for the file in messages and its suffix picks the reader."""
+    label = Path(name)
+    expected = _expected_format(label, name)
+    return _read_sniffed(name, label, expected, data[:16], io.BytesIO(data))
+
+
+def _expected_format(path: Path, name: str) -> str:
+    expected = file_format(path)
+    if expected is None:
+        raise ModelReadError(name, "not a model file (expected .keras, .h5 or .json)")
+    return expected
+
+
+def _read_sniffed(name: str, path: Path, expected: str, head: bytes, source: Source) -> RawModel:
+    """Check that the first bytes are what the suffix promises, then read with its reader."""
     if not head:
         raise ModelReadError(name, "file is empty")
     actual = sniff(head)
@@ -71,25 +91,7 @@ def read_raw_model(path: Path) -> RawModel:
         what = _KIND_NAMES.get(actual, "not a format energy-lint reads")
         raise ModelReadError(name, f"named {path.suffix} but its content is {what}")
     reader = {"keras": _read_keras_zip, "h5": _read_h5, "json": _read_json}[expected]
-    config, version = reader(path, path)
-    return RawModel(name, expected, config, version)
-
-
-def read_raw_bytes(name: str, data: bytes) -> RawModel:
-    """The same as read_raw_model for a file's content held in memory (a blob at a git ref);
-    `name` stands for the file in messages and its suffix picks the reader."""
-    label = Path(name)
-    expected = file_format(label)
-    if expected is None:
-        raise ModelReadError(name, "not a model file (expected .keras, .h5 or .json)")
-    if not data:
-        raise ModelReadError(name, "file is empty")
-    actual = sniff(data[:16])
-    if actual != expected:
-        what = _KIND_NAMES.get(actual, "not a format energy-lint reads")
-        raise ModelReadError(name, f"named {label.suffix} but its content is {what}")
-    reader = {"keras": _read_keras_zip, "h5": _read_h5, "json": _read_json}[expected]
-    config, version = reader(io.BytesIO(data), label)
+    config, version = reader(source, path)
     return RawModel(name, expected, config, version)
 
 
@@ -112,10 +114,6 @@ def _read_capped(stream: Any, path: Path, what: str) -> bytes:
             raise ModelReadError(str(path), f"{what} is larger than {MAX_CONFIG_BYTES >> 20} MiB")
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-Source = Path | io.BytesIO
-"""Where a reader reads from: the file, or its content in memory; `path` names it in messages."""
 
 
 def _read_keras_zip(source: Source, path: Path) -> tuple[Any, str | None]:
