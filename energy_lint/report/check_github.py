@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING, TextIO
 from ..errors import ModelReadError, one_line
 from ..rules import RULES_BY_CODE, Violation
 from ..units import format_energy, format_mass
+from .check_markdown import code as markdown_code
+from .check_markdown import text as markdown_text
 from .locations import LayerLocator, relative_path
 from .run import CheckedModel, CheckRun
-from .summary import change_text, markdown_table
+from .summary import change_phrase, markdown_table
 
 if TYPE_CHECKING:
     from ..check import CheckSettings
@@ -93,17 +95,13 @@ def model_line(model: CheckedModel) -> str:
     result = model.result
     estimate = result.estimate
     low, high = estimate.interval_j
-    text = (
+    line = (
         f"{model.graph.path}: {format_energy(estimate.energy_j)} per forward pass at batch "
         f"{model.graph.batch_size} (90%: {format_energy(low)} to {format_energy(high)}), "
         f"{format_energy(result.energy_per_sample_j)} per sample, CO2e {format_mass(result.co2e_g)} per pass"
     )
-    change = change_text(result)
-    if change and result.base is not None:
-        text += f", {change} against {result.base.source}"
-        if result.base.energy_j is not None:
-            text += f" ({format_energy(result.base.energy_j)})"
-    return one_line(text)
+    change = change_phrase(result)
+    return one_line(f"{line}, {change}" if change else line)
 
 
 def violation_line(violation: Violation) -> str:
@@ -167,16 +165,14 @@ def append_summary(path: Path, text: str) -> None:
         handle.write(text)
 
 
-def _md(text: str, limit: int = SUMMARY_ITEM_CHARS) -> str:
-    """Text from a model file, made inert in markdown: one line, punctuation escaped."""
-    text = " ".join(one_line(text).split())
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return "".join("\\" + c if c in "\\`*_[]<>|~#" else c for c in text)
+def _md(value: str, limit: int = SUMMARY_ITEM_CHARS) -> str:
+    """Text from a model file, inert in markdown (check_markdown.text), cut to `limit`."""
+    value = " ".join(one_line(value).split())
+    return markdown_text(value if len(value) <= limit else value[: limit - 1] + "…")
 
 
-def _code(text: str) -> str:
-    return "`" + one_line(text).replace("`", "'") + "`"
+def _code(value: str) -> str:
+    return markdown_code(value, in_table=False)
 
 
 def settings_lines(settings: CheckSettings) -> list[str]:
