@@ -42,12 +42,11 @@ class Campaign:
     warmup_seconds: float = 0.3
     on_progress: Callable[[int, int, str, float], None] | None = None
     """(cases done, cases to do, the case now, seconds left: by pace, within the budget)."""
-    on_warning: Callable[[str], None] | None = None
 
     def run(self) -> CampaignResult:
-        warning = hardware.claim(self.csv_path, hardware.this_machine(self.device))
-        if warning and self.on_warning:
-            self.on_warning(warning)
+        # The command claims the CSV first, to warn before its progress bar; claiming again
+        # here keeps the guard for any other caller and is a no-op for the same machine.
+        hardware.claim(self.csv_path, hardware.this_machine(self.device))
         keras_backend.select_device(self.device)
         keras = keras_backend.import_keras()
         keras_backend.check_gpu(keras, self.device)
