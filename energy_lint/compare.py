@@ -6,6 +6,7 @@ change measures the model and nothing else."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -38,9 +39,9 @@ class GitBase(Comparison):
             raise EnergyLintError(f"--diff-base {ref}: no such commit, branch or tag in this repository")
 
     def base_for(self, graph: ModelGraph, estimate_j: Callable[[ModelGraph], float]) -> BaseEstimate:
-        path = Path(graph.path)
-        top = Path(_git(path.resolve().parent, "rev-parse", "--show-toplevel").stdout.decode().strip())
-        relative = path.resolve().relative_to(top.resolve()).as_posix()
+        path = Path(graph.path).resolve()
+        top = _toplevel(path.parent)
+        relative = path.relative_to(top).as_posix()
         spec = f"{self.ref}:{relative}"
         if _git(top, "cat-file", "-e", spec, check=False).returncode != 0:
             return BaseEstimate(self.ref, None)
@@ -78,6 +79,12 @@ class ReportBase(Comparison):
 
     def base_for(self, graph: ModelGraph, estimate_j: Callable[[ModelGraph], float]) -> BaseEstimate:
         return BaseEstimate(self.source, self.energy.get(_key(graph.path)))
+
+
+@functools.lru_cache(maxsize=None)
+def _toplevel(directory: Path) -> Path:
+    """The repository holding `directory`: asked of git once per directory, not once per model."""
+    return Path(_git(directory, "rev-parse", "--show-toplevel").stdout.decode().strip()).resolve()
 
 
 def _key(path: str) -> str:
