@@ -81,7 +81,7 @@ class ReportBase(Comparison):
         return BaseEstimate(self.source, self.energy.get(_key(graph.path)))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _toplevel(directory: Path) -> Path:
     """The repository holding `directory`: asked of git once per directory, not once per model."""
     return Path(_git(directory, "rev-parse", "--show-toplevel").stdout.decode().strip()).resolve()
