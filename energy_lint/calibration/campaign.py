@@ -13,10 +13,10 @@ from typing import Any
 from ..graph import read_model
 from ..graph.files import read_raw_model
 from . import hardware, keras_backend
-from .measurements import append_row, done_keys, repair_tail
+from .measurements import FORWARD, TRAIN, append_row, done_keys, repair_tail
 from .runner import measure, measure_idle_power
 from .single_layer import build_layer_model, output_shape
-from .suite import LayerCase, ModelCase, Suite
+from .suite import LayerCase, ModelCase, Suite, train_key
 
 IDLE_EVERY_S = 300.0
 
@@ -40,6 +40,9 @@ class Campaign:
     min_seconds: float = 0.5
     repeats: int = 3
     warmup_seconds: float = 0.3
+    train: bool = False
+    """Also measure a training step (forward, backward, Adam update, MSE loss) of every case,
+    right after its forward pass, so that each training row has its forward twin to divide by."""
     on_progress: Callable[[int, int, str, float], None] | None = None
     """(cases done, cases to do, the case now, seconds left: by pace, within the budget)."""
 
@@ -52,13 +55,13 @@ class Campaign:
         keras_backend.check_gpu(keras, self.device)
         repair_tail(self.csv_path)
         done = done_keys(self.csv_path)
-        cases = self.suite.ordered()
-        todo = [case for case in cases if case.key not in done]
-        result = CampaignResult(already=len(cases) - len(todo))
+        steps = self.steps()
+        todo = [(case, mode) for case, mode in steps if _key_of(case, mode) not in done]
+        result = CampaignResult(already=len(steps) - len(todo))
         started = time.monotonic()
         idle_power, idle_at = measure_idle_power(self.device), time.monotonic()
         durations: list[float] = []
-        for index, case in enumerate(todo):
+        for index, (case, mode) in enumerate(todo):
             expected = sorted(durations)[len(durations) // 2] if durations else 0.0
             if time.monotonic() - started + expected > self.budget_s:
                 result.stopped_by_budget = True
@@ -67,12 +70,12 @@ class Campaign:
                 idle_power, idle_at = measure_idle_power(self.device), time.monotonic()
             if self.on_progress:
                 left = min(expected * (len(todo) - index), self.budget_s - (time.monotonic() - started))
-                self.on_progress(index, len(todo), _describe(case), max(left, 0.0))
+                self.on_progress(index, len(todo), _describe(case, mode), max(left, 0.0))
             case_start = time.monotonic()
             try:
-                row = self._measure_case(keras, case, idle_power)
+                row = self._measure_case(keras, case, mode, idle_power)
             except Exception as error:  # a case Keras cannot build or run: skip, keep going
-                result.failed.append((_describe(case), _one_line(error)))
+                result.failed.append((_describe(case, mode), _one_line(error)))
                 continue
             finally:
                 keras_backend.release(keras)
@@ -82,7 +85,14 @@ class Campaign:
         result.remaining = len(todo) - result.measured - len(result.failed)
         return result
 
-    def _measure_case(self, keras: Any, case: LayerCase | ModelCase, idle_power: float) -> dict[str, Any]:
+    def steps(self) -> list[tuple[LayerCase | ModelCase, str]]:
+        """(case, forward or train) in the order they are measured."""
+        modes = (FORWARD, TRAIN) if self.train else (FORWARD,)
+        return [(case, mode) for case in self.suite.ordered() for mode in modes]
+
+    def _measure_case(
+        self, keras: Any, case: LayerCase | ModelCase, mode: str, idle_power: float
+    ) -> dict[str, Any]:
         if isinstance(case, ModelCase):
             path = self.suite_dir / case.model
             graph = read_model(path, case.batch_size)
@@ -106,9 +116,16 @@ class Campaign:
                 "family": case.family,
                 "source": case.source,
             }
-        forward = keras_backend.make_forward(keras, model, inputs)
+        if mode == TRAIN:
+            optimizer = keras_backend.compile_for_training(keras, model)
+            targets = keras_backend.random_targets(keras, model, case.batch_size)
+            work = keras_backend.make_train_step(keras, model, inputs, targets)
+            row.update(optimizer=optimizer, output_shape=keras_backend.output_shapes(model, case.batch_size))
+        else:
+            work = keras_backend.make_forward(keras, model, inputs)
+            row.update(output_shape=output_shape(work()))
         measurement = measure(
-            forward,
+            work,
             device=self.device,
             min_seconds=self.min_seconds,
             repeats=self.repeats,
@@ -117,20 +134,25 @@ class Campaign:
         )
         row.update(measurement.as_dict())
         row.update(
-            output_shape=output_shape(forward()),
             device=self.device,
             backend=keras.backend.backend(),
             keras_version=keras.__version__,
             measured_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            case_key=case.key,
+            case_key=_key_of(case, mode),
+            **{"pass": mode},
         )
         return row
 
 
-def _describe(case: LayerCase | ModelCase) -> str:
+def _key_of(case: LayerCase | ModelCase, mode: str) -> str:
+    return train_key(case) if mode == TRAIN else case.key
+
+
+def _describe(case: LayerCase | ModelCase, mode: str = FORWARD) -> str:
+    what = "train step" if mode == TRAIN else ""
     if isinstance(case, ModelCase):
-        return f"model {case.model} x{case.batch_size}"
-    return f"{case.layer_class} {case.input_shapes}"
+        return f"model {case.model} x{case.batch_size} {what}".rstrip()
+    return f"{case.layer_class} {case.input_shapes} {what}".rstrip()
 
 
 def _relative(path: Path, base: Path) -> str:

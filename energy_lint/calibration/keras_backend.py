@@ -142,3 +142,63 @@ def release(keras: Any) -> None:
         gc.collect()
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
+
+
+DEFAULT_OPTIMIZER = "adam"
+DEFAULT_LOSS = "mean_squared_error"
+
+
+def compile_for_training(keras: Any, model: Any, compile_config: dict[str, Any] | None = None) -> str:
+    """Compile `model` with the optimizer and loss its file names (built-in ones only: a custom
+    loss would be code from the file), or Adam and mean squared error. Returns what was used,
+    for the report."""
+    optimizer, loss = DEFAULT_OPTIMIZER, DEFAULT_LOSS
+    said = "default"
+    if compile_config:
+        try:
+            optimizer = keras.optimizers.get(compile_config.get("optimizer") or DEFAULT_OPTIMIZER)
+            loss = keras.losses.get(compile_config.get("loss") or DEFAULT_LOSS)
+            said = "the model's compile config"
+        except Exception:  # a custom or unknown object: never import it, fall back and say so
+            optimizer, loss = DEFAULT_OPTIMIZER, DEFAULT_LOSS
+            said = "default (the model's own is not built in)"
+    import warnings
+
+    # A layer without weights (pooling, Add) still trains: its backward pass is the cost.
+    warnings.filterwarnings("ignore", message="The model does not have any trainable weights")
+    model.compile(optimizer=optimizer, loss=loss)
+    name = getattr(model.optimizer, "name", str(optimizer))
+    loss_name = getattr(loss, "__name__", None) or getattr(loss, "name", None) or str(loss)
+    return f"{name} optimizer, {loss_name} loss ({said})"
+
+
+def random_targets(keras: Any, model: Any, batch_size: int) -> Any:
+    """Targets a loss accepts, shaped like the model's outputs: class labels for sparse
+    cross-entropy, one-hot rows for cross-entropy, normal noise otherwise."""
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    loss = model.loss
+    loss_name = str(getattr(loss, "__name__", None) or getattr(loss, "name", None) or loss).lower()
+    targets = []
+    for tensor in model.outputs:
+        shape = (batch_size, *[d or 1 for d in tuple(tensor.shape)[1:]])
+        if "sparse" in loss_name:
+            targets.append(rng.integers(0, max(shape[-1], 1), size=shape[:-1]).astype("int32"))
+        elif "crossentropy" in loss_name:
+            targets.append(np.eye(shape[-1], dtype="float32")[rng.integers(0, shape[-1], size=shape[:-1])])
+        else:
+            targets.append(rng.standard_normal(shape).astype("float32"))
+    return targets[0] if len(targets) == 1 else targets
+
+
+def make_train_step(keras: Any, model: Any, inputs: Any, targets: Any) -> Callable[[], Any]:
+    """One training step of one batch (forward, backward, optimizer update) that returns only
+    when the device is done: train_on_batch hands back the loss as a number, which waits."""
+    return lambda: model.train_on_batch(inputs, targets)
+
+
+def output_shapes(model: Any, batch_size: int) -> Any:
+    """The model's output shape(s) with the batch filled in, without running it."""
+    shapes = [[batch_size, *[d for d in tuple(t.shape)[1:]]] for t in model.outputs]
+    return shapes[0] if len(shapes) == 1 else shapes

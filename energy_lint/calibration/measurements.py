@@ -35,7 +35,13 @@ COLUMNS = (
     "idle_power_w",
     "measured_at",
     "case_key",
+    "pass",
+    "optimizer",
 )
+FORWARD, TRAIN = "forward", "train"
+"""What a row measured (the "pass" column, added in the training issue): one forward pass of
+the batch, or one training step (forward, backward and optimizer update) of it. Files written
+before the column existed, and files from elsewhere that lack it, hold forward passes."""
 JSON_COLUMNS = ("layer_config", "input_shape", "output_shape", "power_source")
 
 
@@ -51,15 +57,50 @@ def repair_tail(path: Path) -> None:
         handle.truncate(data.rfind(b"\n") + 1)
 
 
+def pass_of(row: Mapping[str, Any]) -> str:
+    return str(row.get("pass") or FORWARD)
+
+
+def _header(path: Path) -> list[str]:
+    with path.open(newline="") as handle:
+        return next(csv.reader(handle), [])
+
+
+def _add_new_columns(path: Path) -> None:
+    """Rewrite a file written before a column was added with today's header (old rows get the
+    new columns empty), through a temporary file and a rename: a kill leaves either file whole."""
+    header = _header(path)
+    if set(COLUMNS) <= set(header):
+        return
+    rows = read_rows([path])
+    staging = path.with_name(f".{path.name}.columns-{os.getpid()}")
+    with staging.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(dict.fromkeys([*COLUMNS, *header])))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(_encode(row, writer.fieldnames))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(staging, path)
+
+
+def _encode(row: Mapping[str, Any], columns: Iterable[str]) -> dict[str, Any]:
+    def encoded(key: str) -> Any:
+        value = row.get(key, "")
+        return json.dumps(value) if key in JSON_COLUMNS and value not in (None, "") else value
+
+    return {key: encoded(key) for key in columns}
+
+
 def append_row(path: Path, row: Mapping[str, Any]) -> None:
     """Append one row and make it durable before the next configuration starts."""
     new = not path.exists() or path.stat().st_size == 0
-    encoded = {
-        key: json.dumps(row[key]) if key in JSON_COLUMNS and row.get(key) is not None else row.get(key, "")
-        for key in COLUMNS
-    }
+    if not new:
+        _add_new_columns(path)
+    columns = COLUMNS if new else _header(path)
+    encoded = _encode(row, columns)
     with path.open("a", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS, extrasaction="ignore")
+        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
         if new:
             writer.writeheader()
         writer.writerow(encoded)

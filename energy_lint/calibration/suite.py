@@ -84,6 +84,11 @@ class ModelCase:
         return _key("Model", self.model, self.batch_size)
 
 
+def train_key(case: LayerCase | ModelCase) -> str:
+    """The key of a case's training-step twin (the forward pass keeps its key unchanged)."""
+    return _key("train", case.key)
+
+
 @dataclass
 class Suite:
     layers: list[LayerCase] = field(default_factory=list)

@@ -61,6 +61,12 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
     help="Fit from these measurement files (merged) without measuring. Repeatable.",
 )
 @click.option("--no-fit", is_flag=True, help="Only measure; do not fit a profile.")
+@click.option(
+    "--train",
+    is_flag=True,
+    help="Also measure a training step of every case (Adam, MSE loss), right after its "
+    "forward pass: the profile then predicts training energy.",
+)
 def calibrate(
     device: str,
     budget: float,
@@ -72,6 +78,7 @@ def calibrate(
     min_seconds: float,
     repeats: int,
     no_fit: bool,
+    train: bool,
 ) -> None:
     """Measure single layers and whole reference models with CodeCarbon on this machine,
     appending to a measurements CSV (contract 3; a rerun resumes), then fit a profile
@@ -82,7 +89,7 @@ def calibrate(
     csv_path = measurements_path or out_dir / "measurements.csv"
     try:
         if not from_csv:
-            result = _run(device, budget, suite_path, csv_path, min_seconds, repeats)
+            result = _run(device, budget, suite_path, csv_path, min_seconds, repeats, train)
             click.echo(
                 f"{result.measured} measured, {result.already} already in {csv_path}, "
                 f"{result.remaining} left"
@@ -117,7 +124,7 @@ def _fit(name: str, csv_paths: list[Path], out_dir: Path) -> None:
     click.echo(f"  whole-model correction: {correction['kind']} {correction.get('cv_rmspe', '')}", err=True)
 
 
-def _run(device, budget, suite_path, csv_path, min_seconds, repeats):
+def _run(device, budget, suite_path, csv_path, min_seconds, repeats, train):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ..calibration import hardware
@@ -162,6 +169,7 @@ def _run(device, budget, suite_path, csv_path, min_seconds, repeats):
             budget_s=budget,
             min_seconds=min_seconds,
             repeats=repeats,
+            train=train,
             on_progress=report,
         )
         return campaign.run()
