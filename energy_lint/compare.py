@@ -16,7 +16,11 @@ from pathlib import Path
 
 from .errors import EnergyLintError, ModelReadError
 from .graph import ModelGraph, read_model_bytes
+from .quality import sidecar_path
 from .rules import BaseEstimate
+
+Price = Callable[[ModelGraph, str, "tuple[str, bytes] | None"], BaseEstimate]
+"""Prices a base model: (its graph, the base's name, its sidecar's name and content)."""
 
 LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
 GIT_TIMEOUT_S = 60
@@ -25,7 +29,7 @@ GIT_TIMEOUT_S = 60
 class Comparison:
     """The base of one run: gives each checked model its BaseEstimate."""
 
-    def base_for(self, graph: ModelGraph, estimate_j: Callable[[ModelGraph], float]) -> BaseEstimate:
+    def base_for(self, graph: ModelGraph, price: Price) -> BaseEstimate:
         raise NotImplementedError
 
 
@@ -38,18 +42,26 @@ class GitBase(Comparison):
         if _git(cwd, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False).returncode != 0:
             raise EnergyLintError(f"--diff-base {ref}: no such commit, branch or tag in this repository")
 
-    def base_for(self, graph: ModelGraph, estimate_j: Callable[[ModelGraph], float]) -> BaseEstimate:
+    def base_for(self, graph: ModelGraph, price: Price) -> BaseEstimate:
         path = Path(graph.path).resolve()
         top = _toplevel(path.parent)
-        relative = path.relative_to(top).as_posix()
-        spec = f"{self.ref}:{relative}"
-        if _git(top, "cat-file", "-e", spec, check=False).returncode != 0:
+        data = self._blob(top, path)
+        if data is None:
             return BaseEstimate(self.ref, None)
-        data = _git(top, "show", spec).stdout
-        if data.startswith(LFS_POINTER):
-            data = _lfs_smudge(top, spec, data)
+        spec = f"{self.ref}:{path.relative_to(top).as_posix()}"
         base = read_model_bytes(spec, data, graph.batch_size, _input_shapes(graph))
-        return BaseEstimate(self.ref, estimate_j(base))
+        sidecar = sidecar_path(path)
+        sidecar_data = self._blob(top, sidecar)
+        named = (f"{self.ref}:{sidecar.relative_to(top).as_posix()}", sidecar_data) if sidecar_data else None
+        return price(base, self.ref, named)
+
+    def _blob(self, top: Path, path: Path) -> bytes | None:
+        """A file's content at the ref (Git LFS pointers resolved), or None where it is absent."""
+        spec = f"{self.ref}:{path.relative_to(top).as_posix()}"
+        if _git(top, "cat-file", "-e", spec, check=False).returncode != 0:
+            return None
+        data = _git(top, "show", spec).stdout
+        return _lfs_smudge(top, spec, data) if data.startswith(LFS_POINTER) else data
 
 
 class ReportBase(Comparison):
@@ -69,6 +81,7 @@ class ReportBase(Comparison):
         if not isinstance(models, list) or document.get("version") != 1:
             raise EnergyLintError(f"--baseline {report}: not a report of energy-lint check --format json")
         self.energy: dict[str, float] = {}
+        self.quality: dict[str, tuple[float | None, float | None]] = {}
         for model in models:
             if not (isinstance(model, dict) and isinstance(model.get("path"), str)):
                 raise EnergyLintError(f"--baseline {report}: a model without a path")
@@ -76,9 +89,25 @@ class ReportBase(Comparison):
             if not isinstance(energy, (int, float)) or isinstance(energy, bool) or energy < 0:
                 raise EnergyLintError(f"--baseline {report}: {model['path']}: energy_j is not a number")
             self.energy[_key(model["path"])] = float(energy)
+            self.quality[_key(model["path"])] = _quality_of(model.get("quality"))
 
-    def base_for(self, graph: ModelGraph, estimate_j: Callable[[ModelGraph], float]) -> BaseEstimate:
-        return BaseEstimate(self.source, self.energy.get(_key(graph.path)))
+    def base_for(self, graph: ModelGraph, price: Price) -> BaseEstimate:
+        key = _key(graph.path)
+        use_energy_j, quality = self.quality.get(key, (None, None))
+        return BaseEstimate(self.source, self.energy.get(key), use_energy_j, quality)
+
+
+def _quality_of(entry: object) -> tuple[float | None, float | None]:
+    """(energy in use, quality value) of a report's model entry, where it carries them."""
+    if not isinstance(entry, dict):
+        return None, None
+
+    def number(key: str) -> float | None:
+        value = entry.get(key)
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return float(value) if ok else None
+
+    return number("use_energy_j"), number("value")
 
 
 @functools.cache

@@ -10,10 +10,14 @@ import re
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import EnergyLintError
+from .quality import QualitySettings
 from .units import parse_energy_j, parse_mass_g, parse_percent
+
+if TYPE_CHECKING:
+    from .training import TrainingPlan
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -39,8 +43,16 @@ BUDGET_KEYS = {
     "co2e": ("co2e_g", parse_mass_g),
     "regression": ("regression", parse_percent),
     "layer-share": ("layer_share", parse_percent),
+    "training": ("training_j", parse_energy_j),
+    "training-co2e": ("training_co2e_g", parse_mass_g),
 }
-OVERRIDE_KEYS = {"paths", "layers", "reason", "budgets", "ignore"}
+TRAINING_KEYS = ("epochs", "training-samples", "validation-samples", "batch-size")
+"""[tool.energy-lint.training]: positive integers; epochs and training-samples are required
+(in the table or in an override that sets them for its paths), validation-samples defaults to
+0 and batch-size to 32."""
+QUALITY_KEYS = {"metric": str, "scale": float, "points-per-decade": float, "tolerance": float}
+"""[tool.energy-lint.quality]: how EL106 weighs quality against energy (quality.py)."""
+OVERRIDE_KEYS = {"paths", "layers", "reason", "budgets", "ignore", "training", "quality"}
 SEVERITIES = ("error", "warning")
 
 
@@ -56,6 +68,8 @@ class Budgets:
     regression: float | None = None
     layer_share: float = 0.5
     """A single layer above this share of the total is reported (EL201)."""
+    training_j: float | None = None
+    training_co2e_g: float | None = None
 
     def updated(self, values: dict[str, float]) -> Budgets:
         return replace(self, **values)
@@ -68,6 +82,8 @@ class Override:
     reason: str
     budgets: dict[str, float]
     ignore: tuple[str, ...]
+    training: dict[str, int] = field(default_factory=dict)
+    quality: float | None = None
 
     def matches_path(self, path: str) -> bool:
         return not self.paths or any(_glob_match(path, pattern) for pattern in self.paths)
@@ -84,6 +100,9 @@ class Config:
     budgets: Budgets = field(default_factory=Budgets)
     overrides: list[Override] = field(default_factory=list)
     severity: dict[str, str] = field(default_factory=dict)
+    training: dict[str, int] = field(default_factory=dict)
+    """[tool.energy-lint.training] as given, keys with underscores."""
+    quality: QualitySettings = field(default_factory=QualitySettings)
 
     @property
     def root(self) -> Path:
@@ -96,6 +115,27 @@ class Config:
             if override.matches_path(self.relative(model_path)) and override.budgets:
                 budgets = budgets.updated(override.budgets)
         return budgets
+
+    def training_for(self, model_path: str) -> TrainingPlan | None:
+        """The training run of one model (the table, then matching overrides), or None when
+        no training is configured for it."""
+        values = dict(self.training)
+        for override in self.overrides:
+            if override.training and override.matches_path(self.relative(model_path)):
+                values.update(override.training)
+        if "epochs" not in values or "training_samples" not in values:
+            return None
+        from .training import TrainingPlan
+
+        return TrainingPlan(**values)
+
+    def quality_for(self, model_path: str) -> float | None:
+        """The quality the last matching override declares for a model, if any."""
+        value = None
+        for override in self.overrides:
+            if override.quality is not None and override.matches_path(self.relative(model_path)):
+                value = override.quality
+        return value
 
     def relative(self, model_path: str) -> str:
         path = Path(model_path).resolve()
@@ -160,6 +200,12 @@ def parse_config(table: dict[str, Any], path: Path) -> Config:
             ]
         elif key == "severity":
             config.severity = _severity(path, value)
+        elif key == "quality":
+            config.quality = _quality_settings(path, value)
+        elif key == "training":
+            config.training = _training(path, "training", value)
+            if config.training and not {"epochs", "training_samples"} <= set(config.training):
+                raise ConfigError(f"{path}: training: give epochs and training-samples")
         else:
             raise ConfigError(f"{path}: unknown key {key!r} (known: {', '.join(_known_keys())})")
     for key in ("select", "ignore", "extend_select"):
@@ -174,7 +220,7 @@ def parse_config(table: dict[str, Any], path: Path) -> Config:
 
 
 def _known_keys() -> list[str]:
-    return [*OPTION_KEYS, "budgets", "overrides", "severity"]
+    return [*OPTION_KEYS, "budgets", "overrides", "severity", "training", "quality"]
 
 
 def _typed(path: Path, key: str, value: Any, kind: type) -> Any:
@@ -253,7 +299,39 @@ def _override(path: Path, index: int, item: Any) -> Override:
         reason=str(item["reason"]),
         budgets=_budgets(path, f"{where}.budgets", item.get("budgets", {})),
         ignore=tuple(_codes(path, f"{where}.ignore", item.get("ignore", []))),
+        training=_training(path, f"{where}.training", item.get("training", {})),
+        quality=_typed(path, f"{where}.quality", item["quality"], float) if "quality" in item else None,
     )
+
+
+def _training(path: Path, where: str, value: Any) -> dict[str, int]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: {where} must be a table")
+    plan = {}
+    for key, number in value.items():
+        if key not in TRAINING_KEYS:
+            raise ConfigError(f"{path}: {where}: unknown key {key!r} (known: {', '.join(TRAINING_KEYS)})")
+        if (
+            not isinstance(number, int)
+            or isinstance(number, bool)
+            or number < (0 if "validation" in key else 1)
+        ):
+            raise ConfigError(f"{path}: {where}.{key} must be a positive integer, got {number!r}")
+        plan[key.replace("-", "_")] = number
+    return plan
+
+
+def _quality_settings(path: Path, value: Any) -> QualitySettings:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: quality must be a table")
+    settings = {}
+    for key, item in value.items():
+        if key not in QUALITY_KEYS:
+            raise ConfigError(f"{path}: quality: unknown key {key!r} (known: {', '.join(QUALITY_KEYS)})")
+        settings[key.replace("-", "_")] = _typed(path, f"quality.{key}", item, QUALITY_KEYS[key])
+    if settings.get("scale", 1.0) <= 0 or settings.get("points_per_decade", 1.0) < 0:
+        raise ConfigError(f"{path}: quality: scale must be positive and points-per-decade not negative")
+    return QualitySettings(**settings)
 
 
 def _check_glob(path: Path, where: str, pattern: str) -> None:

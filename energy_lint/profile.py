@@ -41,11 +41,28 @@ class FamilyPredictor:
 
 
 @dataclass
+class TrainingPredictors:
+    """How much more a training step costs than a forward pass, per layer family: predictors
+    of log(training step energy / forward pass energy) of one layer at one batch, fitted on
+    measured pairs (calibrate --train), and the whole-model correction of the training step."""
+
+    families: dict[str, FamilyPredictor]
+    generic: FamilyPredictor | None
+    correction: dict[str, Any]
+    meta: dict[str, Any]
+
+    def predictor_for(self, family: str) -> FamilyPredictor | None:
+        return self.families.get(family) or self.generic
+
+
+@dataclass
 class HardwareProfile:
     path: Path
     meta: dict[str, Any]
     families: dict[str, FamilyPredictor]
     generic: FamilyPredictor | None
+    training: TrainingPredictors | None = None
+    """None for a profile calibrated without training steps: it predicts inference only."""
 
     @property
     def name(self) -> str:
@@ -93,11 +110,18 @@ def load_profile(directory: Path) -> HardwareProfile:
             )
         families = {name: _predictor(directory, name, entry) for name, entry in meta["families"].items()}
         generic = _predictor(directory, "generic", meta["generic"]) if meta.get("generic") else None
+        training = _training(directory, meta["training"]) if meta.get("training") else None
     except ProfileError:
         raise
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ProfileError(f"{directory}: corrupt profile ({error})") from None
-    return HardwareProfile(directory, meta, families, generic)
+    return HardwareProfile(directory, meta, families, generic, training)
+
+
+def _training(directory: Path, section: dict[str, Any]) -> TrainingPredictors:
+    families = {name: _predictor(directory, name, entry) for name, entry in section["families"].items()}
+    generic = _predictor(directory, "generic", section["generic"]) if section.get("generic") else None
+    return TrainingPredictors(families, generic, section.get("correction") or {"kind": "none"}, section)
 
 
 def user_profiles_dir() -> Path:

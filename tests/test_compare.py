@@ -4,6 +4,7 @@ model files in every format at the base, and saved JSON reports."""
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 from pathlib import Path
@@ -145,3 +146,58 @@ def test_a_bad_baseline_is_a_one_line_error(tmp_path: Path, content: str | None,
 def test_diff_base_and_baseline_together_are_refused(history: Path) -> None:
     done = run_check("models", "--diff-base", "HEAD~1", "--baseline", "x.json", cwd=history)
     assert done.returncode == 2 and "not both" in done.stderr
+
+
+@pytest.fixture(scope="module")
+def accuracy_history(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Commit 1: net.json is MobileNetV3Small at 0.674 accuracy, vgg.json VGG16 at 0.713.
+    Commit 2: net.json becomes ResNet50 at 0.681 (many times the energy for 0.7 points), vgg.json
+    becomes MobileNetV2 at 0.718 (less energy, more accuracy). Sidecars travel with the models."""
+    repo = new_repo(tmp_path_factory.mktemp("accuracy") / "repo")
+    (repo / "energy-lint.toml").write_text("inferences = 1000\n")
+    models = repo / "models"
+    copy_example("mobilenet_v3_small.json", models / "net.json")
+    (models / "net.metrics.json").write_text('{"accuracy": 0.674}')
+    copy_example("vgg16.json", models / "vgg.json")
+    (models / "vgg.metrics.json").write_text('{"accuracy": 0.713}')
+    commit_all(repo, "first models")
+    copy_example("resnet50.json", models / "net.json")
+    (models / "net.metrics.json").write_text('{"accuracy": 0.681}')
+    copy_example("mobilenet_v2.json", models / "vgg.json")
+    (models / "vgg.metrics.json").write_text('{"accuracy": 0.718}')
+    commit_all(repo, "swap models")
+    return repo
+
+
+def test_el106_reads_the_sidecar_at_the_ref_and_fails_only_the_change_that_does_not_pay(
+    accuracy_history: Path,
+) -> None:
+    done = run_check("models", "--diff-base", "HEAD~1", "--format", "json", cwd=accuracy_history)
+    assert done.returncode == 1, done.stderr
+    models = by_name(document(done))
+    net, vgg = models["net.json"], models["vgg.json"]
+    assert net["quality"]["value"] == 0.681 and net["quality"]["base_value"] == 0.674
+    assert net["quality"]["source"].endswith("net.metrics.json")
+    assert [v["code"] for v in net["violations"] if v["code"] == "EL106"] == ["EL106"]
+    assert "needs" in net["violations"][-1]["message"] or any(
+        "0.674" in v["message"] for v in net["violations"]
+    )
+    assert not [v for v in vgg["violations"] if v["code"] == "EL106"]
+    expected = 100 * 0.681 - 5 * math.log10(net["quality"]["use_energy_j"] / 3.6e6)
+    assert net["quality"]["score"] == pytest.approx(expected)
+    jsonschema.validate(document(done), SCHEMA)
+
+
+def test_a_baseline_report_carries_quality_for_the_next_comparison(
+    accuracy_history: Path, tmp_path: Path
+) -> None:
+    saved = run_check("models", "--format", "json", "--exit-zero", cwd=accuracy_history)
+    report = document(saved)
+    for model in report["models"]:
+        model["quality"]["use_energy_j"] /= 1000  # as if both had cost a thousandth
+    (tmp_path / "base.json").write_text(json.dumps(report))
+    done = run_check(
+        "models", "--baseline", str(tmp_path / "base.json"), "--format", "json", cwd=accuracy_history
+    )
+    found = {name: {v["code"] for v in m["violations"]} for name, m in by_name(document(done)).items()}
+    assert "EL106" in found["net.json"] and "EL106" in found["vgg.json"]  # 3 decades, 0 points bought

@@ -62,3 +62,77 @@ def test_no_file_means_defaults() -> None:
     config = load_config(None)
     assert config.options == {} and config.budgets.forward_pass_j is None
     assert config.budgets.layer_share == 0.5
+
+
+def test_training_comes_from_its_table_and_overrides_per_path(tmp_path: Path) -> None:
+    config = parse_config(
+        {
+            "training": {"epochs": 90, "training-samples": 1_281_167, "validation-samples": 50_000},
+            "overrides": [
+                {
+                    "paths": ["edge/*"],
+                    "reason": "fine-tuned only",
+                    "training": {"epochs": 3, "batch-size": 64},
+                }
+            ],
+        },
+        tmp_path / "energy-lint.toml",
+    )
+    plan = config.training_for(str(tmp_path / "big.keras"))
+    assert (plan.epochs, plan.training_samples, plan.validation_samples, plan.batch_size) == (
+        90, 1_281_167, 50_000, 32,
+    )  # fmt: skip
+    assert plan.steps_per_epoch == 40037 and plan.validation_steps == 1563
+    edge = config.training_for(str(tmp_path / "edge" / "small.keras"))
+    assert (edge.epochs, edge.batch_size, edge.training_samples) == (3, 64, 1_281_167)
+
+
+def test_no_training_table_means_no_plan_unless_an_override_gives_a_whole_one(tmp_path: Path) -> None:
+    config = parse_config(
+        {
+            "overrides": [
+                {"paths": ["a.keras"], "reason": "r", "training": {"epochs": 2, "training-samples": 10}}
+            ]
+        },
+        tmp_path / "energy-lint.toml",
+    )
+    assert config.training_for(str(tmp_path / "b.keras")) is None
+    assert config.training_for(str(tmp_path / "a.keras")).epochs == 2
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"training": {"epochs": 3}}, "give epochs and training-samples"),
+        ({"training": {"epochs": 0, "training-samples": 5}}, "training.epochs must be a positive integer"),
+        ({"training": {"epochs": 2, "training-samples": 5, "lr": 1}}, "unknown key 'lr'"),
+        ({"training": {"epochs": "ten", "training-samples": 5}}, "positive integer"),
+        ({"quality": {"points-per-decade": "a lot"}}, "points-per-decade must be a number"),
+        ({"quality": {"scale": 0}}, "scale must be positive"),
+        ({"quality": {"weight": 1}}, "unknown key 'weight'"),
+        ({"overrides": [{"reason": "r", "quality": "good"}]}, "quality must be a number"),
+        ({"budgets": {"training": "5 apples"}}, "budgets.training"),
+    ],
+)
+def test_bad_training_and_quality_settings_name_the_key(tmp_path: Path, table: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_config(table, tmp_path / "energy-lint.toml")
+
+
+def test_quality_settings_and_per_path_values(tmp_path: Path) -> None:
+    config = parse_config(
+        {
+            "quality": {"metric": "top1", "points-per-decade": 2, "tolerance": 0.5},
+            "budgets": {"training": "500 kWh", "training-co2e": "150 kg"},
+            "overrides": [{"paths": ["m/*.keras"], "reason": "measured on ImageNet val", "quality": 0.761}],
+        },
+        tmp_path / "energy-lint.toml",
+    )
+    assert config.quality.metric == "top1" and config.quality.points_per_decade == 2.0
+    assert config.quality.scale == 100.0 and config.quality.tolerance == 0.5
+    assert config.quality_for(str(tmp_path / "m" / "a.keras")) == 0.761
+    assert config.quality_for(str(tmp_path / "other.keras")) is None
+    budgets = config.budgets_for(str(tmp_path / "m" / "a.keras"))
+    assert budgets.training_j == pytest.approx(500 * 3.6e6) and budgets.training_co2e_g == pytest.approx(
+        150_000
+    )

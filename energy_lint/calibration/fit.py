@@ -19,6 +19,7 @@ import numpy as np
 from ..features import COMMON, row_features
 from ..trees import TreeEnsemble
 from . import export
+from .measurements import FORWARD, pass_of
 
 MIN_FAMILY_ROWS = 12
 CANDIDATES = ("random_forest", "xgboost", "catboost")
@@ -161,7 +162,7 @@ def call_overhead(rows: Sequence[dict[str, Any]]) -> float:
     smallest input), the median over batch sizes; 0 where none was measured."""
     energies = []
     for row in rows:
-        if row.get("layer_class") != "Identity":
+        if row.get("layer_class") != "Identity" or pass_of(row) != FORWARD:
             continue
         shape = row["input_shape"]
         if isinstance(shape, list) and len(shape) == 2 and shape[1] <= 8:
@@ -171,6 +172,7 @@ def call_overhead(rows: Sequence[dict[str, Any]]) -> float:
 
 def collect(rows: Sequence[dict[str, Any]]) -> Dataset:
     """Feature vectors and targets per family: log of the energy above the call overhead."""
+    rows = [row for row in rows if pass_of(row) == FORWARD]  # training rows: fit_training
     data = Dataset(overhead_j=call_overhead(rows))
     for row in rows:
         if row.get("layer_class") == "Model":

@@ -20,7 +20,8 @@ from ..estimate import apply_correction, estimate
 from ..graph import read_model
 from ..profile import PROFILE_FORMAT, FamilyPredictor, HardwareProfile
 from .fit import CANDIDATES, FittedPredictor, collect, fit_families, rmspe
-from .measurements import read_rows
+from .fit_training import training_section
+from .measurements import TRAIN, pass_of, read_rows
 from .power import summary
 
 
@@ -113,6 +114,8 @@ def build_profile(
         as_family_predictor(generic),
     )
     correction = fit_correction(_model_pairs(data.model_rows, profile))
+    profile.meta["correction"] = correction
+    training = training_section(rows, profile, candidates)
     sources = _common(rows, "power_source") or {}
     times = sorted(row["measured_at"] for row in rows if row.get("measured_at"))
     meta = {
@@ -129,6 +132,7 @@ def build_profile(
             "rows": len(rows),
             "layer_rows": sum(len(v) for v in data.by_family.values()),
             "model_rows": len(data.model_rows),
+            "training_rows": sum(pass_of(row) == TRAIN for row in rows),
             "skipped_rows": data.skipped,
             "sha256": digest.hexdigest(),
             "files": [p.name for p in csv_paths],
@@ -139,10 +143,12 @@ def build_profile(
         "families": {f: p.entry(f"{f}.npz") for f, p in families.items()},
         "generic": generic.entry("generic.npz"),
         "correction": correction,
+        **({"training": training[0]} if training else {}),
         "hardware": hardware_records(csv_paths),
         "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
     arrays = {f"{f}.npz": p.ensemble for f, p in families.items()} | {"generic.npz": generic.ensemble}
+    arrays |= training[1] if training else {}
     write_profile(out, meta, arrays)
     return meta
 

@@ -122,6 +122,20 @@ def _fit(name: str, csv_paths: list[Path], out_dir: Path) -> None:
         )
     correction = meta["correction"]
     click.echo(f"  whole-model correction: {correction['kind']} {correction.get('cv_rmspe', '')}", err=True)
+    training = meta.get("training")
+    if training is None:
+        click.echo(
+            "  training: too few measured pairs for a training/forward ratio (calibrate --train)", err=True
+        )
+        return
+    for family, entry in {**training["families"], "generic": training["generic"]}.items():
+        errors = ", ".join(f"{kind} {value:.1%}" for kind, value in entry["cv_rmspe"].items())
+        click.echo(
+            f"  train/{family:<10} {entry['rows']:>5} pairs {entry['predictor']:<13} CV RMSPE: {errors}",
+            err=True,
+        )
+    step = training["correction"]
+    click.echo(f"  training correction: {step['kind']} {step.get('cv_rmspe', '')}", err=True)
 
 
 def _run(device, budget, suite_path, csv_path, min_seconds, repeats, train):

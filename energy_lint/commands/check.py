@@ -37,6 +37,8 @@ def _load_config(ctx: click.Context, param: click.Parameter, value: Path | None)
 
 def _as_defaults(options: dict[str, Any]) -> dict[str, Any]:
     defaults = dict(options)
+    if "profile" in defaults:  # one profile in the configuration; --profile may repeat
+        defaults["profiles"] = [defaults.pop("profile")]
     for key in ("select", "ignore", "extend_select"):
         if key in defaults:
             defaults[key] = ",".join(defaults[key])
@@ -85,7 +87,15 @@ def _fail(error: Exception) -> None:
     type=click.Path(path_type=Path, dir_okay=False, writable=True),
     help="Write the report to this file instead of standard output.",
 )
-@click.option("--profile", help="Hardware profile: a name (see energy-lint profiles) or a directory.")
+@click.option(
+    "--profile",
+    "profiles",
+    multiple=True,
+    metavar="NAME[@REGION]",
+    help="Hardware profile: a name (see energy-lint profiles) or a directory. Repeat to compare "
+    "hardware: every model is priced on each, with the grid after @ (a country or cloud region; "
+    "default: --country/--region), and the cheapest is named. Rules use the first.",
+)
 @model_shape_options
 @click.option("--country", help="ISO 3166 alpha-3 country code of the grid (DEU, FRA, USA...).")
 @click.option("--region", help="Cloud region as provider:region (aws:eu-west-1, gcp:europe-west1).")
@@ -135,7 +145,7 @@ def check(
     paths: tuple[Path, ...],
     output_format: str,
     output: Path | None,
-    profile: str | None,
+    profiles: tuple[str, ...],
     batch_size: int,
     input_shapes: tuple[tuple[int, ...], ...],
     country: str | None,
@@ -156,20 +166,22 @@ def check(
     """Predict the energy of one forward pass and its CO2e for model files (.keras, .h5, .json)
     or directories of them, without running them, and check them against budgets."""
     from ..check import CheckSettings
-    from ..profile import default_profile, find_profile, load_profile
     from ..report import check_writer
     from ..report.run import CheckRun
     from ..rules import selected_codes
 
     config = ctx.obj["config"]
     try:
+        intensity = _intensity(ctx, country, region)
+        first, *others = _priced_profiles(profiles, intensity)
         settings = CheckSettings(
-            profile=load_profile(find_profile(profile) if profile else default_profile()),
-            intensity=_intensity(ctx, country, region),
+            profile=first.profile,
+            intensity=first.intensity,
             pue=pue,
             inferences=inferences,
             enabled=selected_codes(select or ("EL",), ignore or (), extend_select or ()),
             config=config,
+            others=others,
         )
         comparison = _comparison(diff_base, baseline)
     except EnergyLintError as error:
@@ -193,22 +205,46 @@ def check(
 def _checked(graphs: Iterator, settings: Any, comparison: Any, errors: list[ModelReadError]) -> Iterator:
     """Each model's estimate, its base when a comparison was asked for, and its violations. A
     base that cannot be read is an input error of that model, which is still checked."""
-    from ..check import check_model, estimate_model
+    from ..check import base_of, check_model
     from ..report.run import CheckedModel
-
-    def energy_j(graph: Any) -> float:
-        return estimate_model(graph, settings).estimate.energy_j
 
     for graph in graphs:
         base = None
         if comparison is not None:
+
+            def price(base_graph: Any, source: str, sidecar: Any, path: str = graph.path) -> Any:
+                return base_of(base_graph, settings, source, sidecar, path)
+
             try:
-                base = comparison.base_for(graph, energy_j)
+                base = comparison.base_for(graph, price)
             except EnergyLintError as error:
                 problem = str(error).removeprefix(f"{graph.path}: ")
                 click.echo(f"error: {graph.path}: base: {problem}", err=True)
                 errors.append(ModelReadError(graph.path, f"base: {problem}"))
-        yield CheckedModel(graph, *check_model(graph, settings, base))
+        try:
+            checked = check_model(graph, settings, base)
+        except EnergyLintError as error:  # its metrics sidecar: the model is still reported as unreadable
+            click.echo(f"error: {error}", err=True)
+            errors.append(ModelReadError(graph.path, str(error).removeprefix(f"{graph.path}: ")))
+            continue
+        yield CheckedModel(graph, *checked)
+
+
+def _priced_profiles(choices: tuple[str, ...], intensity: Any) -> list[Any]:
+    """Each --profile with its grid (its own after @, else the run's); the default profile
+    when none is given."""
+    from ..carbon import intensity_for
+    from ..greener import PricedProfile, split_choice
+    from ..profile import default_profile, find_profile, load_profile
+
+    if not choices:
+        return [PricedProfile(load_profile(default_profile()), intensity)]
+    priced = []
+    for choice in choices:
+        name, region = split_choice(choice)
+        grid = intensity_for(region) if region else intensity
+        priced.append(PricedProfile(load_profile(find_profile(name)), grid))
+    return priced
 
 
 def _comparison(diff_base: str | None, baseline: Path | None) -> Any:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from ..cli_options import measurement_options, model_shape_options
 from ..errors import EnergyLintError
@@ -22,7 +23,28 @@ from ..graph.files import read_raw_model
 @click.option(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@click.option(
+    "--train",
+    is_flag=True,
+    help="Measure real training on random data, epoch by epoch, instead of forward passes "
+    "(--batch-size then defaults to 32).",
+)
+@click.option("--epochs", type=click.IntRange(1), default=10, show_default=True, help="Epochs of --train.")
+@click.option(
+    "--samples", type=click.IntRange(1), default=1024, show_default=True, help="Training samples per epoch."
+)
+@click.option(
+    "--validation-samples", type=click.IntRange(0), default=0, show_default=True, help="Validated each epoch."
+)
+@click.option(
+    "--project-after",
+    type=click.IntRange(2),
+    metavar="K",
+    help="Stop after K epochs or more, once the energy per epoch has settled, and project the rest.",
+)
+@click.pass_context
 def measure(
+    ctx: click.Context,
     model_path: Path,
     batch_size: int,
     input_shapes: tuple[tuple[int, ...], ...],
@@ -30,10 +52,26 @@ def measure(
     min_seconds: float,
     repeats: int,
     output_format: str,
+    train: bool,
+    epochs: int,
+    samples: int,
+    validation_samples: int,
+    project_after: int | None,
 ) -> None:
     """Measure the energy of one forward pass of MODEL on this machine (needs the
-    [calibrate] extra). Says how power was obtained: measured or CodeCarbon's estimate."""
+    [calibrate] extra), or with --train of a training run. Says how power was obtained:
+    measured or CodeCarbon's estimate."""
     try:
+        if train:
+            from .measure_training import measure_training
+
+            if ctx.get_parameter_source("batch_size") == ParameterSource.DEFAULT:
+                batch_size = 32
+            measure_training(
+                model_path, batch_size, input_shapes, device, output_format,
+                epochs, samples, validation_samples, project_after,
+            )  # fmt: skip
+            return
         result = _measure(model_path, batch_size, input_shapes, device, min_seconds, repeats)
     except EnergyLintError as error:
         click.echo(f"error: {error}", err=True)

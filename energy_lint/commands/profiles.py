@@ -39,6 +39,7 @@ def profiles(output_format: str) -> None:
             "model_rows": meta.get("dataset", {}).get("model_rows"),
             "cv_rmspe": {f: min(e.get("cv_rmspe", {}).values(), default=None) for f, e in families.items()},
             "correction": meta.get("correction", {}).get("kind"),
+            "training": _training(meta.get("training")),
         })  # fmt: skip
     for problem in broken:
         click.echo(f"error: {problem}", err=True)
@@ -47,6 +48,20 @@ def profiles(output_format: str) -> None:
     else:
         _text(listed)
     sys.exit(2 if broken else 0)
+
+
+def _training(section: dict | None) -> dict | None:
+    """What the training predictors rest on (calibrate --train), or None without them."""
+    if not section:
+        return None
+    generic = section.get("generic") or {}
+    return {
+        "layer_pairs": section.get("layer_pairs"),
+        "model_rows": section.get("model_rows"),
+        "families": sorted(section.get("families", {})),
+        "cv_rmspe_generic": min(generic.get("cv_rmspe", {}).values(), default=None),
+        "correction": (section.get("correction") or {}).get("kind"),
+    }
 
 
 def _text(listed: list[dict]) -> None:
@@ -73,4 +88,15 @@ def _text(listed: list[dict]) -> None:
             f"({escape(sources)}) · {item['rows']} rows ({item['model_rows']} whole models) · "
             f"measured {escape(measured)} · correction {item['correction']}"
         )
+        training = item["training"]
+        if training is None:
+            console.print("  training: not calibrated (calibrate --train): no training estimates")
+        else:
+            error = training["cv_rmspe_generic"]
+            console.print(
+                f"  training: {training['layer_pairs']} layer pairs, {training['model_rows']} whole models, "
+                f"step/forward ratio CV RMSPE {'-' if error is None else f'{error:.1%}'} (all families), "
+                f"per-family predictors for {', '.join(training['families']) or 'none'}, "
+                f"correction {training['correction']}"
+            )
         console.print()

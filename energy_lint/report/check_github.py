@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from ..errors import ModelReadError, one_line
+from ..greener import cheapest
 from ..rules import RULES_BY_CODE, Violation
 from ..units import format_energy, format_mass
 from .check_markdown import code as markdown_code
 from .check_markdown import text as markdown_text
 from .locations import LayerLocator, relative_path
 from .run import CheckedModel, CheckRun
-from .summary import change_phrase, markdown_table
+from .summary import change_phrase, extra_lines, markdown_table
 
 if TYPE_CHECKING:
     from ..check import CheckSettings
@@ -101,7 +102,12 @@ def model_line(model: CheckedModel) -> str:
         f"{format_energy(result.energy_per_sample_j)} per sample, CO2e {format_mass(result.co2e_g)} per pass"
     )
     change = change_phrase(result)
-    return one_line(f"{line}, {change}" if change else line)
+    line = f"{line}, {change}" if change else line
+    best = cheapest(result.estimates)
+    if best is not None:
+        count = len(result.estimates)
+        line += f"; greenest of {count} profiles: {best.profile} ({format_mass(best.use_co2e_g)} in use)"
+    return one_line("; ".join([line, *(f"{label}: {text}" for label, text in extra_lines(result))]))
 
 
 def violation_line(violation: Violation) -> str:

@@ -16,7 +16,7 @@ from ..units import format_count, format_energy, format_mass
 from .charts import svg_chart
 from .check_markdown import layer_sum_note
 from .run import CheckedModel, CheckRun
-from .summary import change_phrase, change_text, top_layers
+from .summary import GREENER_HEAD, change_phrase, change_text, extra_lines, greener_rows, top_layers
 
 if TYPE_CHECKING:
     from ..check import CheckSettings
@@ -133,6 +133,7 @@ def _model_section(index: int, model: CheckedModel) -> str:
         f"per {format_count(result.inferences)} inferences · {format_count(result.macs)} MACs per sample · "
         f"{result.params:,} params{_change(result)}</p>",
     ]
+    parts += [f"<p><b>{_e(label.capitalize())}</b> {_e(line)}</p>" for label, line in extra_lines(result)]
     note = layer_sum_note(result)
     if note:
         parts.append(f'<p class="dim">{_e(note)}</p>')
@@ -141,9 +142,19 @@ def _model_section(index: int, model: CheckedModel) -> str:
         chart or '<p class="dim">No layer was priced: every layer is an inference no-op or unknown.</p>'
     )
     parts.append(_violations(model))
+    parts.append(_greener(result))
     parts.append(_top_table(model))
     parts.append(_layer_table(model))
     return "\n".join(parts) + "</section>\n"
+
+
+def _greener(result: ModelResult) -> str:
+    rows = greener_rows(result)
+    if not rows:
+        return ""
+    head = "".join(f"<th>{_e(column)}" for column in GREENER_HEAD)
+    body = "".join("<tr>" + "".join(f"<td>{_e(cell)}" for cell in row) for row in rows)
+    return f"<h3>On each profile</h3><table><thead><tr>{head}</thead><tbody>{body}</tbody></table>"
 
 
 def _change(result: ModelResult) -> str:

@@ -2,15 +2,20 @@
 at a time. Keys beyond the contract: carbon (where the intensity comes from), input_shapes,
 co2e_per_sample_g,
 layer_sum_j, correction, co2e_inferences_g, per layer its interval and extrapolated features,
-and `base` (source, energy_j, change) when a comparison was asked for."""
+`base` (source, energy_j, change) when a comparison was asked for, `training` (the run and
+its predicted energy) when [tool.energy-lint.training] applies to the model, `quality` (its
+metric and accuracy-per-energy score) where declared, and `estimates`: the model on every
+profile of the run (`profiles`, one per --profile), with `cheapest` when there are several."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..graph import ModelGraph
+from ..greener import ProfileEstimate, cheapest
 from ..rules import ModelResult, Violation
 from .inspect_json import _output_shape, _shape
 from .run import CheckRun
@@ -33,7 +38,29 @@ def profile_document(settings: CheckSettings) -> dict[str, Any]:
         "tracker": meta.get("tracker"),
         "measured": meta.get("measured"),
         "correction": settings.profile.correction.get("kind", "none"),
+        "training": _training_meta(settings.profile.meta.get("training")),
     }
+
+
+def _training_meta(section: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What the profile's training predictors rest on; None when it has none."""
+    if not section:
+        return None
+    return {
+        "layer_pairs": section.get("layer_pairs"),
+        "model_rows": section.get("model_rows"),
+        "optimizer": section.get("optimizer"),
+        "families": sorted(section.get("families", {})),
+        "correction": (section.get("correction") or {}).get("kind", "none"),
+    }
+
+
+def profiles_document(settings: CheckSettings) -> list[dict[str, Any]]:
+    """Every profile of the run (one per --profile), each with the grid it is priced on."""
+    return [
+        {**profile_document(settings.on(priced)), "grid": priced.intensity.where}
+        for priced in settings.priced_profiles
+    ]
 
 
 def carbon_document(settings: CheckSettings) -> dict[str, Any]:
@@ -63,7 +90,63 @@ def figures(result: ModelResult) -> dict[str, Any]:
         "layer_sum_j": estimate.layer_sum_j,
         "correction": estimate.correction,
         **({"base": base_document(result)} if result.base is not None else {}),
+        **({"training": training_document(result)} if result.training_plan is not None else {}),
+        **({"quality": quality_document(result)} if result.quality is not None else {}),
+        "estimates": [estimate_document(estimate) for estimate in result.estimates],
+        **({"cheapest": best.profile} if (best := cheapest(result.estimates)) else {}),
     }
+
+
+def estimate_document(estimate: ProfileEstimate) -> dict[str, Any]:
+    """One model on one profile (one entry per --profile, the first being the figures above)."""
+    document = asdict(estimate)
+    document["energy_j_interval"] = list(document.pop("interval_j"))
+    return document
+
+
+def quality_document(result: ModelResult) -> dict[str, Any]:
+    """The declared quality and the accuracy-per-energy score; a later --baseline reads
+    value and use_energy_j from here."""
+    assert result.quality is not None and result.quality_settings is not None
+    settings = result.quality_settings
+    return {
+        "metric": settings.metric,
+        "value": result.quality.value,
+        "source": result.quality.source,
+        "use_energy_j": result.use_energy_j,
+        "score": result.score,
+        "scale": settings.scale,
+        "points_per_decade": settings.points_per_decade,
+        **({"base_value": result.base.quality} if result.base is not None else {}),
+    }
+
+
+def training_document(result: ModelResult) -> dict[str, Any]:
+    """The configured run and, where the profile can price it, its energy: estimated is false
+    (and energy_j absent) for a profile without training measurements."""
+    plan, training = result.training_plan, result.training
+    assert plan is not None
+    document: dict[str, Any] = {
+        "epochs": plan.epochs,
+        "training_samples": plan.training_samples,
+        "validation_samples": plan.validation_samples,
+        "batch_size": plan.batch_size,
+        "steps_per_epoch": plan.steps_per_epoch,
+        "validation_steps": plan.validation_steps,
+        "estimated": training is not None,
+    }
+    if training is not None:
+        document.update(
+            energy_j=training.energy_j,
+            energy_j_interval=list(training.interval_j),
+            co2e_g=result.training_co2e_g,
+            epoch_j=training.epoch_j,
+            step_j=training.step_j,
+            step_j_interval=list(training.step_interval_j),
+            validation_pass_j=training.validation_pass_j,
+            step_to_forward=training.step_to_forward,
+        )
+    return document
 
 
 def model_document(graph: ModelGraph, result: ModelResult, violations: Sequence[Violation]) -> dict[str, Any]:
@@ -104,7 +187,12 @@ def write(run: CheckRun, out: TextIO) -> None:
     """One JSON document; each model is written before the next is read. The read errors are
     written at the end, so that those met while reading are in it."""
     settings = run.settings
-    head = {"version": VERSION, "profile": profile_document(settings), "carbon": carbon_document(settings)}
+    head = {
+        "version": VERSION,
+        "profile": profile_document(settings),
+        "carbon": carbon_document(settings),
+        "profiles": profiles_document(settings),
+    }
     out.write(json.dumps(head)[:-1] + ', "models": [')
     for index, model in enumerate(run):
         document = model_document(model.graph, model.result, model.violations)

@@ -18,7 +18,7 @@ from ..rules import RULES_BY_CODE, Violation
 from ..units import format_count, format_energy, format_mass
 from .charts import mermaid_chart
 from .run import CheckedModel, CheckRun
-from .summary import change_phrase, markdown_table, top_layers
+from .summary import GREENER_HEAD, change_phrase, extra_lines, greener_rows, markdown_table, top_layers
 
 if TYPE_CHECKING:
     from ..check import CheckSettings
@@ -138,8 +138,10 @@ def _model_section(model: CheckedModel, verbose: bool, folded: bool) -> str:
         f"per pass, {format_mass(result.co2e_inferences_g)} per {format_count(result.inferences)} "
         f"inferences · {format_count(result.macs)} MACs per sample · {result.params:,} params"
         + _change(result),
+        *(f"**{label.capitalize()}** {text(line)}" for label, line in extra_lines(result)),
         layer_sum_note(result),
         _layer_table(model, verbose),
+        greener_table(result),
         mermaid_chart(result).rstrip("\n"),
     ]
     body = "\n\n".join(block for block in blocks if block) + "\n"
@@ -151,6 +153,17 @@ def _model_section(model: CheckedModel, verbose: bool, folded: bool) -> str:
         f"{f' · {count} violation' + 's' * (count != 1) if count else ''}"
     )
     return f"<details><summary>{summary}</summary>\n\n{body}\n</details>\n"
+
+
+def greener_table(result: ModelResult) -> str:
+    """The model on each profile of the run, cheapest marked; "" for a single profile."""
+    rows = greener_rows(result)
+    if not rows:
+        return ""
+    lines = ["| " + " | ".join(GREENER_HEAD[:-1]) + " | |", "|" + " --- |" * len(GREENER_HEAD)]
+    for row in rows:
+        lines.append("| " + " | ".join([code(row[0]), *(text(cell) for cell in row[1:])]) + " |")
+    return "**On each profile**\n\n" + "\n".join(lines)
 
 
 def layer_sum_note(result: ModelResult) -> str:

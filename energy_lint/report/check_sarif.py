@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from .. import HOMEPAGE, __version__
 from ..rules import RULES, Rule, Violation
-from .check_json import carbon_document, figures, profile_document
+from .check_json import carbon_document, figures, profile_document, profiles_document
 from .locations import LayerLocator, relative_path
 from .rule_docs import anchor, rule_markdown, rule_text, unwrapped
 from .run import CheckedModel, CheckRun
@@ -143,7 +143,11 @@ def sarif_log(run: CheckRun) -> dict[str, Any]:
                 "artifacts": artifacts,
                 "results": results,
                 "columnKind": "utf16CodeUnits",
-                "properties": {"profile": profile_document(settings), "carbon": carbon_document(settings)},
+                "properties": {
+                    "profile": profile_document(settings),
+                    "carbon": carbon_document(settings),
+                    "profiles": profiles_document(settings),
+                },
             }
         ],
     }

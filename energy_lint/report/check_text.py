@@ -10,7 +10,7 @@ from ..graph.layers.base import shape_text
 from ..rules import Violation
 from ..units import format_count, format_energy, format_mass
 from .run import CheckRun
-from .summary import change_phrase
+from .summary import GREENER_HEAD, change_phrase, extra_lines, greener_rows
 
 if TYPE_CHECKING:
     from ..check import CheckSettings
@@ -68,6 +68,8 @@ def render(run: CheckRun, console) -> None:  # console: rich.console.Console
         )
         if result.base is not None:
             console.print(_change(result))
+        for label, line in extra_lines(result):
+            console.print(f"  {label}: {escape(line)}")
         total = estimate.layer_sum_j or 1.0
         nodes = {node.name: node for node in graph.layers}
         ranked = sorted(estimate.layers, key=lambda layer: layer.energy_j, reverse=True)
@@ -91,9 +93,25 @@ def render(run: CheckRun, console) -> None:  # console: rich.console.Console
         console.print(table)
         if not verbose and len(ranked) > len(shown):
             console.print(f"  [dim]… {len(ranked) - len(shown)} more layers (--verbose shows all)[/]")
+        _greener(result, console)
         for code, severity, message in _condensed(violations, verbose):
             console.print(f"  [{_STYLE.get(severity, '')}]{code}[/] {escape(message)}")
         console.print()
+
+
+def _greener(result, console) -> None:  # result: ModelResult
+    from rich.markup import escape
+    from rich.table import Table
+
+    rows = greener_rows(result)
+    if not rows:
+        return
+    table = Table(title="  on each profile", title_justify="left", show_edge=False, box=None, padding=(0, 2))
+    for column in GREENER_HEAD:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(escape(cell) for cell in row))
+    console.print(table)
 
 
 def _condensed(violations: list[Violation], verbose: bool) -> list[tuple[str, str, str]]:

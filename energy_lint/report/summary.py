@@ -54,6 +54,95 @@ def change_phrase(
     return f"{strong(change_text(result))} against {quote(base.source)} ({format_energy(base.energy_j)})"
 
 
+def training_phrase(result: ModelResult) -> str:
+    """ "10 epochs x 1,563 steps at batch 32 + 313 validation passes: 4.2 kJ (90%: 3.1 kJ to
+    5.9 kJ), 0.51 g CO2e; a step costs 2.9x a forward pass", "not estimated (...)", or "" when
+    no training is configured."""
+    from ..units import format_mass
+
+    plan, training = result.training_plan, result.training
+    if plan is None:
+        return ""
+    run = f"{plan.epochs} epochs x {plan.steps_per_epoch:,} steps at batch {plan.batch_size}"
+    if plan.validation_steps:
+        run += f" + {plan.validation_steps:,} validation passes"
+    if training is None:
+        return f"{run}: not estimated (the profile has no training measurements)"
+    low, high = training.interval_j
+    co2e = f", {format_mass(result.training_co2e_g)} CO2e" if result.training_co2e_g is not None else ""
+    interval = f"90%: {format_energy(low)} to {format_energy(high)}"
+    return (
+        f"{run}: {format_energy(training.energy_j)} ({interval}){co2e}; "
+        f"a step costs {training.step_to_forward:.2g}x a forward pass"
+    )
+
+
+def quality_phrase(result: ModelResult) -> str:
+    """ "accuracy 0.761 (models/a.metrics.json) · score 96.4 for 2.1 kWh in use (training +
+    10M inferences)", or "" when the model declares no quality."""
+    from ..units import format_count
+
+    quality, settings = result.quality, result.quality_settings
+    if quality is None or settings is None or result.score is None:
+        return ""
+    parts = ["training"] if result.training is not None else []
+    parts.append(f"{format_count(result.inferences)} inferences")
+    return (
+        f"{settings.metric} {quality.value:g} ({quality.source}) · accuracy-per-energy score "
+        f"{result.score:.2f} for {format_energy(result.use_energy_j)} in use ({' + '.join(parts)})"
+    )
+
+
+def extra_lines(result: ModelResult) -> list[tuple[str, str]]:
+    """(label, plain text) of what a model's summary adds where configured: its training run
+    and its accuracy per energy. Each format escapes the text its own way."""
+    lines = [("training", training_phrase(result)), ("quality", quality_phrase(result))]
+    return [(label, text) for label, text in lines if text]
+
+
+GREENER_HEAD = ("Profile", "Power", "Grid", "Energy / pass", "Training", "Time", "CO2e in use", "")
+
+
+def greener_rows(result: ModelResult) -> list[tuple[str, ...]]:
+    """One row per profile of a --profile A --profile B run (none for a single profile): the
+    model's energy, its training where priced, time where predicted, and the CO2e of its use
+    (training + inferences) on that profile's grid; the cheapest marked."""
+    from ..greener import cheapest
+    from ..units import format_mass
+
+    best = cheapest(result.estimates)
+    if best is None:
+        return []
+    return [
+        (
+            estimate.profile,
+            estimate.power,
+            f"{estimate.grid} ({estimate.g_per_kwh:.0f} g/kWh)",
+            format_energy(estimate.energy_j),
+            format_energy(estimate.training_j) if estimate.training_j is not None else "-",
+            f"{estimate.duration_s:.3g} s" if estimate.duration_s is not None else "not predicted",
+            format_mass(estimate.use_co2e_g),
+            "cheapest" if estimate is best else f"{estimate.use_co2e_g / best.use_co2e_g:.2g}x",
+        )
+        for estimate in result.estimates
+    ]
+
+
+def greenest_cell(result: ModelResult) -> str:
+    from ..greener import cheapest
+    from ..units import format_mass
+
+    best = cheapest(result.estimates)
+    return f"`{_cell(best.profile)}` ({format_mass(best.use_co2e_g)})" if best else "-"
+
+
+def training_cell(result: ModelResult) -> str:
+    training = result.training
+    if result.training_plan is None:
+        return "-"
+    return format_energy(training.energy_j) if training else "not estimated"
+
+
 def markdown_table(results: list[ModelResult]) -> str:
     """One row per model: energy per pass and per sample, CO2e, the change against the base
     when there is one, and the violations. The job summary of `github` and the head of
@@ -61,7 +150,11 @@ def markdown_table(results: list[ModelResult]) -> str:
     from ..units import format_mass
 
     compared = any(result.base is not None for result in results)
+    trained = any(result.training_plan is not None for result in results)
+    profiled = any(len(result.estimates) > 1 for result in results)
     head = ["Model", "Energy / pass", "90% interval", "Per sample", "CO2e / pass"]
+    head += ["Training"] if trained else []
+    head += ["Greenest profile (CO2e in use)"] if profiled else []
     head += ["Change"] if compared else []
     rows = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     for result in results:
@@ -73,6 +166,8 @@ def markdown_table(results: list[ModelResult]) -> str:
             format_energy(result.energy_per_sample_j),
             format_mass(result.co2e_g),
         ]
+        cells += [training_cell(result)] if trained else []
+        cells += [greenest_cell(result)] if profiled else []
         cells += [change_text(result) or "-"] if compared else []
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows) + "\n"

@@ -5,6 +5,7 @@ far the estimate can be trusted."""
 from __future__ import annotations
 
 from . import (
+    accuracy_per_energy,
     co2e_budget,
     dominant_layer,
     energy_regression,
@@ -12,6 +13,8 @@ from . import (
     forward_pass_budget,
     generic_predictor,
     per_sample_budget,
+    training_budget,
+    training_not_estimated,
     unknown_layer,
 )
 from .base import ERROR, WARNING, BaseEstimate, Finding, ModelResult, Rule, Violation
@@ -23,10 +26,13 @@ RULES: tuple[Rule, ...] = tuple(
         per_sample_budget,
         co2e_budget,
         energy_regression,
+        training_budget,
+        accuracy_per_energy,
         dominant_layer,
         extrapolated_layer,
         generic_predictor,
         unknown_layer,
+        training_not_estimated,
     )
 )
 RULES_BY_CODE = {rule.code: rule for rule in RULES}

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..config import Budgets
     from ..estimate import Estimate
+    from ..greener import ProfileEstimate
+    from ..quality import Quality, QualitySettings
+    from ..training import TrainingEstimate, TrainingPlan
 
 ERROR, WARNING = "error", "warning"
 
@@ -39,6 +42,10 @@ class BaseEstimate:
 
     source: str
     energy_j: float | None
+    use_energy_j: float | None = None
+    """Its energy in use (training + inferences), what the accuracy-per-energy score counts."""
+    quality: float | None = None
+    """Its quality metric there (sidecar at the ref, or the report's), if known."""
 
 
 @dataclass
@@ -59,6 +66,25 @@ class ModelResult:
     budgets: Budgets
     base: BaseEstimate | None = None
     """Set only when a comparison was asked for."""
+    training_plan: TrainingPlan | None = None
+    """The configured training run of this model, if any."""
+    training: TrainingEstimate | None = None
+    """Its energy; None without a plan or where the profile has no training measurements."""
+    training_co2e_g: float | None = None
+    quality: Quality | None = None
+    """The model's declared quality metric (sidecar or configuration), if any."""
+    score: float | None = None
+    """Accuracy per energy (quality.score), where the quality is known."""
+    quality_settings: QualitySettings | None = None
+    estimates: list[ProfileEstimate] = field(default_factory=list)
+    """The model on each profile of the run, the first being the one above."""
+
+    @property
+    def use_energy_j(self) -> float:
+        """Energy in use: the predicted training run (where priced) plus `inferences` forward
+        passes of one sample. The accuracy-per-energy score weighs quality against it."""
+        training = self.training.energy_j if self.training is not None else 0.0
+        return training + self.inferences * self.energy_per_sample_j
 
     @property
     def change(self) -> float | None:

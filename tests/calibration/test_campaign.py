@@ -150,3 +150,30 @@ def test_an_interrupted_profile_write_leaves_the_old_profile_intact(tmp_path: Pa
         write_profile(out, {"format": 1, "name": "new"}, {"generic.npz": stump, "x.npz": FailsHalfway()})
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["profile"]  # no staging left behind
+
+
+def test_train_measures_a_training_twin_after_each_case_and_fits_ratios(tmp_path: Path) -> None:
+    """calibrate --train: each case's training step follows its forward pass in the CSV (Adam,
+    MSE), a rerun measures nothing twice, and the profile gains no training section from a
+    handful of pairs (below MIN_PAIRS) rather than a guessed ratio."""
+    suite = tmp_path / "suite.json"
+    layers = tiny_suite(tmp_path).layers[:3]
+    Suite(layers=layers, models=[], models_every=3).save(suite)
+    out = tmp_path / "profile"
+    process = calibrate(suite, out, "10m", "--train")
+    _, stderr = process.communicate(timeout=600)
+    assert process.returncode == 0, stderr
+    rows = list(csv.DictReader((out / "measurements.csv").open()))
+    assert [row["pass"] for row in rows] == ["forward", "train"] * 3
+    for forward, train in zip(rows[::2], rows[1::2], strict=True):
+        assert (
+            forward["layer_config"] == train["layer_config"]
+            and forward["input_shape"] == train["input_shape"]
+        )
+        assert "adam" in train["optimizer"].lower() and forward["optimizer"] == ""
+        assert float(train["energy_j"]) > 0 and train["case_key"] != forward["case_key"]
+    again = calibrate(suite, out, "10m", "--train", "--no-fit")
+    _, stderr = again.communicate(timeout=600)
+    assert "0 measured, 6 already" in stderr
+    meta = json.loads((out / "profile.json").read_text())
+    assert meta["dataset"]["training_rows"] == 3 and "training" not in meta

@@ -65,3 +65,58 @@ def test_bad_model_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
     result = run_measure(str(broken))
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and str(broken) in result.stderr
+
+
+def tiny_mlp(directory: Path) -> Path:
+    """A small Keras MLP config, as `model.to_json()` writes it."""
+    import keras
+
+    inputs = keras.Input((32,))
+    hidden = keras.layers.Dense(64, activation="relu")(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(4, activation="softmax")(hidden))
+    path = directory / "mlp.json"
+    path.write_text(model.to_json())
+    return path
+
+
+def test_measure_train_measures_every_epoch_and_projects_the_run(tmp_path: Path) -> None:
+    result = run_measure(
+        str(tiny_mlp(tmp_path)), "--train", "--epochs", "4", "--samples", "4096",
+        "--validation-samples", "512", "--format", "json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["mode"] == "train" and document["batch_size"] == 32  # --train's default batch
+    assert document["steps_per_epoch"] == 128 and document["epochs_measured"] == 4
+    assert "adam" in document["optimizer"].lower() and "default" in document["optimizer"]
+    epochs = document["epochs"]
+    assert [e["epoch"] for e in epochs] == [1, 2, 3, 4]
+    assert all(e["energy_j"] > 0 and e["duration_s"] > 0 for e in epochs)
+    assert document["measured_j"] == pytest.approx(sum(e["energy_j"] for e in epochs))
+    projection = document["projection"]
+    # Every epoch ran: the projection is what was measured.
+    assert projection["energy_j"] == pytest.approx(document["measured_j"])
+    assert document["power_source"]["ram"].endswith("(not a measurement)")
+    assert result.stderr.count("epoch ") >= 4  # progress, one line per epoch
+
+
+def test_project_after_stops_once_settled_and_projects_the_rest(tmp_path: Path) -> None:
+    result = run_measure(
+        str(tiny_mlp(tmp_path)), "--train", "--epochs", "50", "--samples", "4096",
+        "--project-after", "4", "--format", "json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    projection = document["projection"]
+    assert document["stopped_early"] and 4 <= document["epochs_measured"] < 50
+    assert projection["stable"] and projection["epochs_total"] == 50
+    assert projection["energy_j"] > 5 * document["measured_j"]  # most epochs were never run
+    low, high = projection["interval_j"]
+    assert low <= projection["energy_j"] <= high
+
+
+def test_measure_train_text_says_what_was_measured_and_what_projected(tmp_path: Path) -> None:
+    result = run_measure(str(tiny_mlp(tmp_path)), "--train", "--epochs", "3", "--samples", "1024")
+    assert result.returncode == 0, result.stderr
+    assert "measured:" in result.stdout and "projected for 3 epochs" in result.stdout
+    assert "ram: CodeCarbon estimate" in result.stdout

@@ -16,8 +16,8 @@ from energy_lint import __version__
 from energy_lint.report.check_sarif import FINGERPRINT, HOMEPAGE
 from energy_lint.report.rule_docs import github_anchor
 from energy_lint.rules import RULES, RULES_BY_CODE
-from tests.check_cli import EXAMPLES, REFERENCE, REPO, document, run_check
-from tests.rules.test_rules import CASES, model_path
+from tests.check_cli import CPU_PROFILE, EXAMPLES, REFERENCE, REPO, document, run_check
+from tests.rules.test_rules import CASES, PROFILES, model_path, rule_args
 
 SCHEMA = json.loads((REPO / "tests" / "schemas" / "sarif-schema-2.1.0.json").read_text())
 VALIDATOR = jsonschema.validators.validator_for(SCHEMA)(SCHEMA)
@@ -59,8 +59,11 @@ def checked_case(code: str, directory: Path) -> tuple[str, Any]:
     config, triggering, _ = CASES[code]
     (directory / "energy-lint.toml").write_text(config)
     model = pretty_copy(model_path(triggering, directory), directory)
-    extra = baseline_args(model, directory) if code == "EL104" else ()
-    return model, run_check(model, "--select", code, "--format", "sarif", *extra, cwd=directory)
+    extra = baseline_args(model, directory) if code == "EL104" else rule_args(code, directory, model, "-")
+    profile = PROFILES.get(code, CPU_PROFILE)
+    return model, run_check(
+        model, "--select", code, "--format", "sarif", *extra, cwd=directory, profile=profile
+    )
 
 
 def name_line(path: Path, layer: str) -> int:

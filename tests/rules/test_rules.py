@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from energy_lint.rules import RULES, selected_codes
-from tests.check_cli import EXAMPLES, REFERENCE, codes, document, run_check
+from tests.check_cli import CPU_PROFILE, EXAMPLES, REFERENCE, codes, document, run_check
 
 # code: (config, model that triggers it, model that does not)
 CASES = {
@@ -25,11 +25,31 @@ CASES = {
         "mobilenet_v3_small.json",
     ),
     "EL104": ('[budgets]\nregression = "+5%"\n', "resnet50.json", "vgg16.json"),
+    "EL105": (
+        "[training]\nepochs = 90\ntraining-samples = 1_281_167\nbatch-size = 64\n"
+        '[budgets]\ntraining = "50 kWh"\n',
+        "resnet50.json",
+        "mobilenet_v3_small.json",
+    ),
+    "EL106": (
+        'inferences = 1000\n[[overrides]]\npaths = ["*"]\nreason = "r"\nquality = 0.8\n',
+        "resnet50.json",
+        "vgg16.json",
+    ),
     "EL201": ("", "../calibration/models/lstm_classifier.json", "resnet50.json"),
     "EL301": ("", "WIDE", "vgg16.json"),
     "EL302": ("", "../calibration/models/lstm_seq2seq.json", "vgg16.json"),
     "EL303": ("", "CUSTOM", "vgg16.json"),
+    "EL304": (
+        '[[overrides]]\npaths = ["*resnet50.json"]\nreason = "r"\n'
+        "training = { epochs = 1, training-samples = 64 }\n",
+        "resnet50.json",
+        "vgg16.json",
+    ),
 }
+TRAINING_PROFILE = "cpu-epyc-2core-tf"
+"""The bundled profile calibrated with --train (the default one has no training rows)."""
+PROFILES = {"EL105": TRAINING_PROFILE}
 
 
 def custom_layer_model(directory: Path) -> Path:
@@ -56,13 +76,21 @@ def wide_dense_model(directory: Path) -> Path:
     return path
 
 
-def rule_args(code: str, directory: Path) -> tuple[str, ...]:
-    """Arguments a rule needs beyond its configuration: EL104 compares with a saved report in
-    which ResNet50 cost a microjoule (it grew) and VGG16 a megajoule (it shrank)."""
-    if code != "EL104":
+def rule_args(code: str, directory: Path, triggering: str | Path, clean: str | Path) -> tuple[str, ...]:
+    """Arguments a rule needs beyond its configuration, for the models as the command line names
+    them. EL104 compares with a saved report in which the triggering model cost a microjoule
+    (it grew) and the clean one a megajoule (it shrank); EL106 with one in which the
+    triggering model used a millijoule in all at an accuracy of 0.79 (a hundred thousand
+    times less energy for one point less), the clean one 10^30 J."""
+    if code == "EL104":
+        models = [{"path": str(triggering), "energy_j": 1e-6}, {"path": str(clean), "energy_j": 1e6}]
+    elif code == "EL106":
+        models = [
+            {"path": str(path), "energy_j": 1.0, "quality": {"value": 0.79, "use_energy_j": used}}
+            for path, used in ((triggering, 1e-3), (clean, 1e30))
+        ]
+    else:
         return ()
-    energies = {model_path("resnet50.json", directory): 1e-6, model_path("vgg16.json", directory): 1e6}
-    models = [{"path": str(path), "energy_j": energy} for path, energy in energies.items()]
     (directory / "baseline.json").write_text(json.dumps({"version": 1, "models": models}))
     return ("--baseline", str(directory / "baseline.json"))
 
@@ -80,11 +108,11 @@ def test_every_rule_has_a_case_here() -> None:
 def test_rule_fires_on_its_fixture_and_not_on_the_clean_one(code: str, tmp_path: Path) -> None:
     config, triggering, clean = CASES[code]
     (tmp_path / "energy-lint.toml").write_text(config)
-    extra = rule_args(code, tmp_path)
-    fired = run_check(
-        model_path(triggering, tmp_path), "--select", code, "--format", "json", *extra, cwd=tmp_path
-    )
-    quiet = run_check(model_path(clean, tmp_path), "--select", code, "--format", "json", *extra, cwd=tmp_path)
+    fired_path, clean_path = model_path(triggering, tmp_path), model_path(clean, tmp_path)
+    extra = rule_args(code, tmp_path, fired_path, clean_path)
+    profile = PROFILES.get(code, CPU_PROFILE)
+    fired = run_check(fired_path, "--select", code, "--format", "json", *extra, cwd=tmp_path, profile=profile)
+    quiet = run_check(clean_path, "--select", code, "--format", "json", *extra, cwd=tmp_path, profile=profile)
     assert codes(fired) == {code}, fired.stdout[-2000:]
     assert codes(quiet) == set()
     severity = next(rule.severity for rule in RULES if rule.code == code)
@@ -100,9 +128,17 @@ def test_every_rule_documents_what_why_and_an_example(rule) -> None:
 
 
 def test_selection_by_prefix_follows_the_most_specific_entry() -> None:
-    assert selected_codes(("EL",), ("EL3",), ()) == {"EL101", "EL102", "EL103", "EL104", "EL201"}
+    assert selected_codes(("EL",), ("EL3",), ()) == {
+        "EL101",
+        "EL102",
+        "EL103",
+        "EL104",
+        "EL105",
+        "EL106",
+        "EL201",
+    }
     assert "EL302" in selected_codes(("EL",), ("EL3",), ("EL302",))
-    assert selected_codes(("EL1",), (), ()) == {"EL101", "EL102", "EL103", "EL104"}
+    assert selected_codes(("EL1",), (), ()) == {"EL101", "EL102", "EL103", "EL104", "EL105", "EL106"}
     assert selected_codes(("EL101",), ("EL1",), ()) == {"EL101"}
 
 

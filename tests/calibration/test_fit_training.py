@@ -1,0 +1,51 @@
+"""The training side of a profile, fitted from the measured pairs of the bundled EPYC campaign
+(forward pass and training step of the same configuration, calibrate --train)."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from pathlib import Path
+
+import pytest
+
+from energy_lint.calibration.fit_training import fit_ratios, pairs, ratio_dataset
+from energy_lint.calibration.measurements import FORWARD, TRAIN, pass_of, read_rows
+
+pytest.importorskip("sklearn")
+
+CSV = Path(__file__).parents[2] / "calibration" / "cpu-epyc-2core-tf" / "measurements.csv"
+
+
+def rows() -> list[dict]:
+    return read_rows([CSV])
+
+
+def test_pairs_join_a_training_row_to_the_forward_row_of_the_same_configuration() -> None:
+    found = pairs(rows())
+    assert len(found) >= 100
+    for forward, train in found:
+        assert pass_of(forward) == FORWARD and pass_of(train) == TRAIN
+        assert forward["layer_class"] == train["layer_class"]
+        assert (
+            forward["layer_config"] == train["layer_config"]
+            and forward["input_shape"] == train["input_shape"]
+        )
+
+
+def test_training_steps_cost_more_than_forward_passes_in_every_family() -> None:
+    for family, items in ratio_dataset(rows()).items():
+        if len(items) < 5:
+            continue
+        median = statistics.median(math.exp(target) for _, target, _, _ in items)
+        assert median > 1.0, family
+
+
+def test_ratio_predictors_are_cross_validated_by_architecture() -> None:
+    fitted = fit_ratios(rows(), candidates=("random_forest",))
+    assert fitted is not None
+    families, generic = fitted
+    assert generic.rows == sum(len(items) for items in ratio_dataset(rows()).values())
+    assert "GroupKFold" in generic.cv and generic.cv_rmspe["random_forest"] > 0
+    for family, predictor in families.items():
+        assert predictor.rows >= 12 and predictor.family == family
