@@ -31,7 +31,8 @@ def test_a_graph_rebatched_is_the_graph_read_at_that_batch(name: str) -> None:
     assert rebatched.input_shapes == read.input_shapes and rebatched.batch_size == 16
     for mine, theirs in zip(rebatched.layers, read.layers, strict=True):
         assert dataclasses.asdict(mine) == dataclasses.asdict(theirs)
-        assert node_features(mine) == node_features(theirs)
+        if mine.input_shapes:  # an InputLayer has none, and no features
+            assert node_features(mine) == node_features(theirs)
 
 
 def test_a_profile_without_training_rows_gives_no_training_estimate() -> None:

@@ -239,10 +239,13 @@ def test_rules_and_rule_explain_themselves(tmp_path: Path) -> None:
         "EL102",
         "EL103",
         "EL104",
+        "EL105",
+        "EL106",
         "EL201",
         "EL301",
         "EL302",
         "EL303",
+        "EL304",
     ]
     explained = cli("rule", "el201")
     assert explained.returncode == 0 and "What:" in explained.stdout and "Example:" in explained.stdout
