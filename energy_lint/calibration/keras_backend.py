@@ -82,6 +82,22 @@ def check_gpu(keras: Any, device: str) -> None:
         raise DeviceError(f"{device}: no NVIDIA GPU is visible to Keras' {backend} backend here")
 
 
+def model_on_device(
+    path: Any, batch_size: int, input_shapes: Any, device: str
+) -> tuple[Any, ModelGraph, RawModel, Any]:
+    """(keras, graph at `batch_size`, raw config, built model) of a model file, for `measure`:
+    the file is read and checked by energy-lint's reader before Keras is imported."""
+    from ..graph import read_model
+    from ..graph.files import read_raw_model
+
+    graph = read_model(path, batch_size, input_shapes)
+    raw = read_raw_model(path)
+    select_device(device)
+    keras = import_keras()
+    check_gpu(keras, device)
+    return keras, graph, raw, build_model(keras, raw)
+
+
 def build_model(keras: Any, raw: RawModel) -> Any:
     try:
         return keras.models.model_from_json(json.dumps(raw.config))

@@ -12,8 +12,6 @@ from click.core import ParameterSource
 
 from ..cli_options import measurement_options, model_shape_options
 from ..errors import EnergyLintError
-from ..graph import read_model
-from ..graph.files import read_raw_model
 
 
 @click.command("measure")
@@ -92,12 +90,7 @@ def _measure(path, batch_size, input_shapes, device, min_seconds, repeats) -> di
     from ..calibration import keras_backend
     from ..calibration.runner import measure as run_measurement
 
-    graph = read_model(path, batch_size, input_shapes)
-    raw = read_raw_model(path)
-    keras_backend.select_device(device)
-    keras = keras_backend.import_keras()
-    keras_backend.check_gpu(keras, device)
-    model = keras_backend.build_model(keras, raw)
+    keras, graph, _, model = keras_backend.model_on_device(path, batch_size, input_shapes, device)
     inputs = keras_backend.random_inputs(model, graph)
     measurement = run_measurement(
         keras_backend.make_forward(keras, model, inputs),

@@ -10,8 +10,7 @@ from typing import Any
 
 import click
 
-from ..graph import read_model
-from ..graph.files import RawModel, read_raw_model
+from ..graph.files import RawModel
 from ..units import format_energy
 
 
@@ -37,12 +36,7 @@ def measure_training(
     from ..calibration.training_run import train_and_measure
     from ..training import with_batch_size
 
-    graph = read_model(path, samples, input_shapes)
-    raw = read_raw_model(path)
-    keras_backend.select_device(device)
-    keras = keras_backend.import_keras()
-    keras_backend.check_gpu(keras, device)
-    model = keras_backend.build_model(keras, raw)
+    keras, graph, raw, model = keras_backend.model_on_device(path, samples, input_shapes, device)
     optimizer = keras_backend.compile_for_training(keras, model, compile_config(raw))
     x = keras_backend.random_inputs(model, graph)
     y = keras_backend.random_targets(keras, model, samples)
