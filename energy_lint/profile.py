@@ -145,7 +145,9 @@ def available_profiles() -> list[tuple[str, Path]]:
 PREFERRED = ("cpu-xeon-2core-tf", "h100-torch-fp32")
 """Bundled profiles in the order `check` prefers them when none is configured. The H100 profile
 (GPU energy measured by NVML) is to come first once its calibration is complete (issue 6); with
-its first 490 rows it is bundled for trying out (--profile h100-torch-fp32), not the default."""
+its first 490 rows it is bundled for trying out (--profile h100-torch-fp32), not the default.
+cpu-epyc-2core-tf (643 forward rows, 240 training-step rows) is the one with training
+predictors: --profile cpu-epyc-2core-tf for training estimates on a CPU."""
 
 
 def default_profile() -> Path:

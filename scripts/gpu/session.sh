@@ -2,9 +2,10 @@
 # One lease of a GPU machine: install the carried wheels, record the GPU, then calibrate for
 # BUDGET seconds, resuming from the committed CSV, copying what is measured to $OUT as it goes
 # (so a kill at the lease's limit still returns every row). Run from the repository root:
-#     bash scripts/gpu/session.sh NAME BUDGET_S [MIN_SECONDS REPEATS]
+#     bash scripts/gpu/session.sh NAME BUDGET_S [MIN_SECONDS REPEATS [--train]]
+# --train measures a training step of each case beside its forward pass (issue 8).
 set -u
-name=$1 budget=$2 min_seconds=${3:-0.4} repeats=${4:-2}
+name=$1 budget=$2 min_seconds=${3:-0.4} repeats=${4:-2} train=${5:-}
 export KERAS_BACKEND=torch PYTHONUNBUFFERED=1
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 3
 export PYTHONPATH=/tmp/site:$PWD
@@ -16,7 +17,7 @@ nvidia-smi -q -d CLOCK,POWER,PERFORMANCE > "$OUT/nvidia-smi.txt" 2>&1
 copier=$!
 timeout --signal=INT --kill-after=10 "$((budget + 40))" \
     python3 -m energy_lint calibrate --name "$name" --device gpu:0 --suite calibration/suites/gpu.json \
-    --budget "${budget}s" --min-seconds "$min_seconds" --repeats "$repeats" --no-fit \
+    --budget "${budget}s" --min-seconds "$min_seconds" --repeats "$repeats" --no-fit $train \
     --measurements "$csv" 2> >(tee "$OUT/calibrate.log" >&2)
 kill $copier
 cp "$csv" "$OUT/measurements.csv"
