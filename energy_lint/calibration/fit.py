@@ -157,12 +157,13 @@ OVERHEAD_FLOOR = 0.1
 off: measurements of tiny layers are noisy enough to fall below the overhead."""
 
 
-def call_overhead(rows: Sequence[dict[str, Any]]) -> float:
+def call_overhead(rows: Sequence[dict[str, Any]], mode: str = FORWARD) -> float:
     """The energy of calling a layer that does nothing (the suite's Identity cases on the
-    smallest input), the median over batch sizes; 0 where none was measured."""
+    smallest input) in `mode` (a forward pass or a training step), the median over batch
+    sizes; 0 where none was measured."""
     energies = []
     for row in rows:
-        if row.get("layer_class") != "Identity" or pass_of(row) != FORWARD:
+        if row.get("layer_class") != "Identity" or pass_of(row) != mode:
             continue
         shape = row["input_shape"]
         if isinstance(shape, list) and len(shape) == 2 and shape[1] <= 8:

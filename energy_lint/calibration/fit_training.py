@@ -7,18 +7,23 @@ from __future__ import annotations
 
 import json
 import math
-from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from ..features import COMMON, row_features
+from ..features import row_features
 from ..graph import read_model
 from ..profile import HardwareProfile, TrainingPredictors
 from ..training import training_layer_sum
-from .fit import CANDIDATES, MIN_FAMILY_ROWS, OVERHEAD_FLOOR, FittedPredictor, architecture_of, fit_predictor
+from .fit import (
+    CANDIDATES,
+    OVERHEAD_FLOOR,
+    Dataset,
+    FittedPredictor,
+    architecture_of,
+    call_overhead,
+    fit_families,
+)
 from .measurements import FORWARD, TRAIN, pass_of
 
 MIN_PAIRS = 12
@@ -38,30 +43,15 @@ def pairs(rows: Sequence[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str
     ]
 
 
-def _identity_median(rows: Sequence[dict[str, Any]], mode: str) -> float:
-    """The fixed cost of one call of a do-nothing layer in this mode (fit.call_overhead's rule)."""
-    energies = [
-        float(r["energy_j"])
-        for r in rows
-        if r.get("layer_class") == "Identity"
-        and pass_of(r) == mode
-        and isinstance(r["input_shape"], list)
-        and len(r["input_shape"]) == 2
-        and r["input_shape"][1] <= 8
-    ]
-    return float(np.median(energies)) if energies else 0.0
-
-
 def _above(energy: float, overhead: float) -> float:
     return max(energy - overhead, OVERHEAD_FLOOR * energy)
 
 
-def ratio_dataset(
-    rows: Sequence[dict[str, Any]],
-) -> dict[str, list[tuple[list[float], float, str, tuple[str, ...]]]]:
-    """Per family: (features, log ratio above each mode's call overhead, architecture, names)."""
-    forward_overhead, train_overhead = _identity_median(rows, FORWARD), _identity_median(rows, TRAIN)
-    by_family: dict[str, list[tuple[list[float], float, str, tuple[str, ...]]]] = defaultdict(list)
+def ratio_dataset(rows: Sequence[dict[str, Any]]) -> Dataset:
+    """Per family, the pairs as fit.collect gives forward rows: (features, target, architecture),
+    the target being the log of the step/forward ratio, each above its mode's call overhead."""
+    forward_overhead, train_overhead = call_overhead(rows, FORWARD), call_overhead(rows, TRAIN)
+    data = Dataset(overhead_j=forward_overhead)
     for forward, train in pairs(rows):
         if forward["layer_class"] in ("Model", "Identity"):
             continue
@@ -71,35 +61,25 @@ def ratio_dataset(
                 float(forward["energy_j"]), forward_overhead
             )
         except (KeyError, ValueError, TypeError, ArithmeticError):
+            data.skipped += 1
             continue
         if ratio > 0 and math.isfinite(ratio):
-            by_family[features.family].append(
-                (list(features.values), math.log(ratio), architecture_of(forward), features.names)
+            data.names[features.family] = features.names
+            data.by_family[features.family].append(
+                (list(features.values), math.log(ratio), architecture_of(forward))
             )
-    return by_family
+    return data
 
 
 def fit_ratios(
     rows: Sequence[dict[str, Any]], candidates: Sequence[str] = CANDIDATES
 ) -> tuple[dict[str, FittedPredictor], FittedPredictor] | None:
-    """A ratio predictor per family with enough pairs, and a generic one over all pairs."""
-    by_family = ratio_dataset(rows)
-    everything = [item for items in by_family.values() for item in items]
-    if len(everything) < MIN_PAIRS:
+    """A ratio predictor per family with enough pairs, and a generic one over all pairs, fitted
+    exactly as the forward predictors are (fit.fit_families); None below MIN_PAIRS pairs."""
+    data = ratio_dataset(rows)
+    if sum(len(items) for items in data.by_family.values()) < MIN_PAIRS:
         return None
-    fitted = {}
-    for family, items in sorted(by_family.items()):
-        if len(items) < MIN_FAMILY_ROWS:
-            continue
-        x = np.array([values for values, *_ in items])
-        y = np.array([target for _, target, _, _ in items])
-        groups = np.array([group for _, _, group, _ in items])
-        fitted[family] = fit_predictor(family, x, y, groups, items[0][3], candidates)
-    common = len(COMMON)
-    x = np.array([values[:common] for values, *_ in everything])
-    y = np.array([target for _, target, _, _ in everything])
-    groups = np.array([group for _, _, group, _ in everything])
-    return fitted, fit_predictor("generic", x, y, groups, COMMON, candidates)
+    return fit_families(data, candidates)
 
 
 def model_pairs(rows: Sequence[dict[str, Any]], profile: HardwareProfile) -> list[tuple[float, float, str]]:

@@ -114,7 +114,6 @@ def build_profile(
         as_family_predictor(generic),
     )
     correction = fit_correction(_model_pairs(data.model_rows, profile))
-    profile.meta["correction"] = correction
     training = training_section(rows, profile, candidates)
     sources = _common(rows, "power_source") or {}
     times = sorted(row["measured_at"] for row in rows if row.get("measured_at"))

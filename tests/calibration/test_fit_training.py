@@ -46,16 +46,16 @@ def test_training_steps_cost_more_than_forward_passes_in_every_family() -> None:
 
 
 def test_ratio_targets_are_logs_above_each_modes_call_overhead() -> None:
-    dataset = ratio_dataset(rows())
+    dataset = ratio_dataset(rows()).by_family
     assert "model" not in dataset and "overhead" not in dataset
-    assert all(math.isfinite(target) for items in dataset.values() for _, target, _, _ in items)
+    assert all(math.isfinite(target) for items in dataset.values() for _, target, _ in items)
 
 
 def test_ratio_predictors_are_cross_validated_by_architecture() -> None:
     fitted = fit_ratios(rows(), candidates=("random_forest",))
     assert fitted is not None
     families, generic = fitted
-    assert generic.rows == sum(len(items) for items in ratio_dataset(rows()).values())
+    assert generic.rows == sum(len(items) for items in ratio_dataset(rows()).by_family.values())
     assert "GroupKFold" in generic.cv and generic.cv_rmspe["random_forest"] > 0
     for family, predictor in families.items():
         assert predictor.rows >= 12 and predictor.family == family
