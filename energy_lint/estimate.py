@@ -30,6 +30,9 @@ class LayerEstimate:
     energy_j: float = 0.0
     interval_j: tuple[float, float] = (0.0, 0.0)
     extrapolated: list[str] = field(default_factory=list)
+    features: dict[str, float] = field(default_factory=dict, repr=False)
+    """The feature values its predictor read (empty for a free or unknown layer): the training
+    ratio predictors read the same ones."""
 
 
 @dataclass
@@ -72,6 +75,7 @@ def estimate(graph: ModelGraph, profile: HardwareProfile) -> Estimate:
             entry.predictor = "unknown"
             continue
         values = node_features(node).as_dict()
+        entry.features = values
         key = family if family in profile.families else "generic"
         entry.predictor = key
         pending[key].append((entry, values))

@@ -16,9 +16,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .estimate import Estimate, apply_correction, estimate
-from .features import node_features
 from .graph import ModelGraph
-from .profile import HardwareProfile, TrainingPredictors
+from .profile import FamilyPredictor, HardwareProfile, TrainingPredictors
 
 
 @dataclass(frozen=True)
@@ -101,25 +100,21 @@ def with_batch_size(graph: ModelGraph, batch_size: int) -> ModelGraph:
     )
 
 
-def training_layer_sum(graph: ModelGraph, forward: Estimate, training: TrainingPredictors) -> float:
+def training_layer_sum(forward: Estimate, training: TrainingPredictors) -> float:
     """The sum over layers of forward energy x the layer's predicted training/forward ratio,
-    before the training correction (what that correction is fitted on)."""
-    nodes = {node.name: node for node in graph.layers}
-    grouped: dict[str, list[tuple[float, list[float]]]] = {}
+    before the training correction (what that correction is fitted on). The ratio predictors
+    read the features the forward estimate already computed."""
+    grouped: dict[str, tuple[FamilyPredictor, list[tuple[float, list[float]]]]] = {}
     for layer in forward.layers:
         if layer.energy_j <= 0 or layer.predictor in ("free", "unknown"):
             continue
         predictor = training.predictor_for(layer.family)
         if predictor is None:
             continue
-        values = node_features(nodes[layer.name]).as_dict()
-        grouped.setdefault(predictor.family, []).append(
-            (layer.energy_j, [values.get(name, 0.0) for name in predictor.features])
-        )
+        vector = [layer.features.get(name, 0.0) for name in predictor.features]
+        grouped.setdefault(predictor.family, (predictor, []))[1].append((layer.energy_j, vector))
     total = 0.0
-    for family, items in grouped.items():
-        predictor = training.families.get(family) or training.generic
-        assert predictor is not None
+    for predictor, items in grouped.values():
         log_ratios = predictor.ensemble.predict(np.array([vector for _, vector in items], dtype=np.float64))
         total += float(sum(energy * math.exp(r) for (energy, _), r in zip(items, log_ratios, strict=True)))
     return total
@@ -147,7 +142,7 @@ def estimate_training(
         return None
     at_batch = with_batch_size(graph, plan.batch_size)
     forward = estimate(at_batch, profile)
-    step = apply_correction(training_layer_sum(at_batch, forward, training), training.correction)
+    step = apply_correction(training_layer_sum(forward, training), training.correction)
     return TrainingEstimate(
         plan=plan,
         step_j=step,

@@ -95,7 +95,7 @@ def model_pairs(rows: Sequence[dict[str, Any]], profile: HardwareProfile) -> lis
         model = Path(row["_csv_dir"]) / row["layer_config"]["model"]
         batch = int(row.get("batch_size") or row["input_shape"][0][0])
         graph = read_model(model, batch_size=batch)
-        layer_sum = training_layer_sum(graph, estimate(graph, profile), profile.training)
+        layer_sum = training_layer_sum(estimate(graph, profile), profile.training)
         found.append((layer_sum, float(row["energy_j"]), model.stem))
     return found
 
