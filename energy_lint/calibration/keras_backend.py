@@ -184,8 +184,12 @@ def compile_for_training(keras: Any, model: Any, compile_config: dict[str, Any] 
     warnings.filterwarnings("ignore", message="The model does not have any trainable weights")
     model.compile(optimizer=optimizer, loss=loss)
     name = getattr(model.optimizer, "name", str(optimizer))
-    loss_name = getattr(loss, "__name__", None) or getattr(loss, "name", None) or str(loss)
-    return f"{name} optimizer, {loss_name} loss ({said})"
+    return f"{name} optimizer, {_loss_name(loss)} loss ({said})"
+
+
+def _loss_name(loss: Any) -> str:
+    """ "mean_squared_error" for the string, the function or the Loss object alike."""
+    return str(getattr(loss, "__name__", None) or getattr(loss, "name", None) or loss)
 
 
 def random_targets(keras: Any, model: Any, batch_size: int) -> Any:
@@ -194,8 +198,7 @@ def random_targets(keras: Any, model: Any, batch_size: int) -> Any:
     import numpy as np
 
     rng = np.random.default_rng(1)
-    loss = model.loss
-    loss_name = str(getattr(loss, "__name__", None) or getattr(loss, "name", None) or loss).lower()
+    loss_name = _loss_name(model.loss).lower()
     targets = []
     for tensor in model.outputs:
         shape = (batch_size, *[d or 1 for d in tuple(tensor.shape)[1:]])

@@ -3,7 +3,7 @@ seed 001): the first epochs carry one-off costs (tracing, compilation, caches wa
 the energy per epoch settles. Once it has settled, the rest of the run costs about what the
 settled epochs cost, and the projection is what was measured plus that for each epoch left.
 
-Settled ("stable") means: the last `window` epochs lie within `tolerance` of their median,
+Settled ("stable") means: a window of `window` epochs lies within `tolerance` of its median,
 that is (max - min) / median <= tolerance. The interval bounds the epochs left by the lowest
 and the highest epoch of that window."""
 
@@ -39,11 +39,14 @@ def stable_from(energies: Sequence[float], window: int = WINDOW, tolerance: floa
     """The first epoch (1-based) of the first window of `window` epochs that has settled, or
     None. The first epoch never counts: it pays for tracing and compilation."""
     for start in range(1, len(energies) - window + 1):
-        chunk = energies[start : start + window]
-        middle = statistics.median(chunk)
-        if middle > 0 and (max(chunk) - min(chunk)) / middle <= tolerance:
+        if _settled(energies[start : start + window], tolerance):
             return start + 1
     return None
+
+
+def _settled(chunk: Sequence[float], tolerance: float) -> bool:
+    middle = statistics.median(chunk)
+    return middle > 0 and (max(chunk) - min(chunk)) / middle <= tolerance
 
 
 def project(
@@ -75,7 +78,6 @@ def project(
 def _newest_stable_window(energies: Sequence[float], window: int, tolerance: float) -> list[float]:
     for start in range(len(energies) - window, 0, -1):
         chunk = list(energies[start : start + window])
-        middle = statistics.median(chunk)
-        if middle > 0 and (max(chunk) - min(chunk)) / middle <= tolerance:
+        if _settled(chunk, tolerance):
             return chunk
     raise ValueError("no stable window")  # stable_from found one: unreachable

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from ..calibration.projection import TOLERANCE, WINDOW
 from ..graph.files import RawModel
 from ..units import format_energy
 
@@ -34,7 +35,7 @@ def measure_training(
 ) -> None:
     from ..calibration import keras_backend
     from ..calibration.training_run import train_and_measure
-    from ..training import with_batch_size
+    from ..training import TrainingPlan, with_batch_size
 
     keras, graph, raw, model = keras_backend.model_on_device(path, samples, input_shapes, device)
     optimizer = keras_backend.compile_for_training(keras, model, compile_config(raw))
@@ -67,7 +68,7 @@ def measure_training(
         "batch_size": batch_size,
         "samples": samples,
         "validation_samples": validation_samples,
-        "steps_per_epoch": -(-samples // batch_size),
+        "steps_per_epoch": TrainingPlan(epochs, samples, validation_samples, batch_size).steps_per_epoch,
         "epochs_requested": epochs,
         "optimizer": optimizer,
         **run.as_dict(),
@@ -95,7 +96,7 @@ def _print(result: dict[str, Any]) -> None:
         + (" — stopped early, the rest is projected" * result["stopped_early"])
     )
     how = (
-        f"settled from epoch {projection['stable_from']} (3 epochs within 10%)"
+        f"settled from epoch {projection['stable_from']} ({WINDOW} epochs within {TOLERANCE:.0%})"
         if projection["stable"]
         else "not settled: the last epoch extended"
     )
