@@ -118,6 +118,23 @@ def load_profile(directory: Path) -> HardwareProfile:
     return HardwareProfile(directory, meta, families, generic, training)
 
 
+def training_summary(meta: dict[str, Any]) -> dict[str, Any] | None:
+    """What a profile's training predictors rest on, for `profiles` and check's JSON report;
+    None for a profile calibrated without --train."""
+    section = meta.get("training")
+    if not section:
+        return None
+    generic = section.get("generic") or {}
+    return {
+        "layer_pairs": section.get("layer_pairs"),
+        "model_rows": section.get("model_rows"),
+        "optimizer": section.get("optimizer"),
+        "families": sorted(section.get("families", {})),
+        "cv_rmspe_generic": min(generic.get("cv_rmspe", {}).values(), default=None),
+        "correction": (section.get("correction") or {}).get("kind", "none"),
+    }
+
+
 def _training(directory: Path, section: dict[str, Any]) -> TrainingPredictors:
     families = {name: _predictor(directory, name, entry) for name, entry in section["families"].items()}
     generic = _predictor(directory, "generic", section["generic"]) if section.get("generic") else None

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from ..profile import ProfileError, available_profiles, load_profile, user_profiles_dir
+from ..profile import ProfileError, available_profiles, load_profile, training_summary, user_profiles_dir
 
 
 @click.command("profiles")
@@ -39,7 +39,7 @@ def profiles(output_format: str) -> None:
             "model_rows": meta.get("dataset", {}).get("model_rows"),
             "cv_rmspe": {f: min(e.get("cv_rmspe", {}).values(), default=None) for f, e in families.items()},
             "correction": meta.get("correction", {}).get("kind"),
-            "training": _training(meta.get("training")),
+            "training": training_summary(meta),
         })  # fmt: skip
     for problem in broken:
         click.echo(f"error: {problem}", err=True)
@@ -48,20 +48,6 @@ def profiles(output_format: str) -> None:
     else:
         _text(listed)
     sys.exit(2 if broken else 0)
-
-
-def _training(section: dict | None) -> dict | None:
-    """What the training predictors rest on (calibrate --train), or None without them."""
-    if not section:
-        return None
-    generic = section.get("generic") or {}
-    return {
-        "layer_pairs": section.get("layer_pairs"),
-        "model_rows": section.get("model_rows"),
-        "families": sorted(section.get("families", {})),
-        "cv_rmspe_generic": min(generic.get("cv_rmspe", {}).values(), default=None),
-        "correction": (section.get("correction") or {}).get("kind"),
-    }
 
 
 def _text(listed: list[dict]) -> None:

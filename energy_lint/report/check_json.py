@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from ..graph import ModelGraph
 from ..greener import ProfileEstimate, cheapest
+from ..profile import training_summary
 from ..rules import ModelResult, Violation
 from .inspect_json import _output_shape, _shape
 from .run import CheckRun
@@ -38,20 +39,7 @@ def profile_document(settings: CheckSettings) -> dict[str, Any]:
         "tracker": meta.get("tracker"),
         "measured": meta.get("measured"),
         "correction": settings.profile.correction.get("kind", "none"),
-        "training": _training_meta(settings.profile.meta.get("training")),
-    }
-
-
-def _training_meta(section: dict[str, Any] | None) -> dict[str, Any] | None:
-    """What the profile's training predictors rest on; None when it has none."""
-    if not section:
-        return None
-    return {
-        "layer_pairs": section.get("layer_pairs"),
-        "model_rows": section.get("model_rows"),
-        "optimizer": section.get("optimizer"),
-        "families": sorted(section.get("families", {})),
-        "correction": (section.get("correction") or {}).get("kind", "none"),
+        "training": training_summary(settings.profile.meta),
     }
 
 

@@ -53,3 +53,19 @@ def test_a_corrupt_profile_is_one_error_line_and_the_rest_still_listed(tmp_path:
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "broken" in result.stderr and "Traceback" not in result.stderr
     assert "profiles" in json.loads(result.stdout)
+
+
+def test_training_predictors_are_described_alike_by_profiles_and_by_check(tmp_path: Path) -> None:
+    listed = {p["name"]: p for p in json.loads(profiles(tmp_path).stdout)["profiles"]}
+    assert listed["cpu-xeon-2core-tf"]["training"] is None
+    training = listed["cpu-epyc-2core-tf"]["training"]
+    assert training["layer_pairs"] >= 100 and training["model_rows"] >= 3
+    assert "conv" in training["families"] and training["cv_rmspe_generic"] > 0
+    assert any("adam" in optimizer.lower() for optimizer in training["optimizer"])
+    examples = Path(__file__).parents[2] / "examples"
+    checked = subprocess.run(
+        [sys.executable, "-m", "energy_lint", "check", str(examples / "mobilenet.json"), "--profile",
+         "cpu-epyc-2core-tf", "--format", "json", "--exit-zero"],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    assert json.loads(checked.stdout)["profile"]["training"] == training
