@@ -32,16 +32,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine, machine_lines, markdown_table, write_section
 
+from energy_lint.calibration.correction_fit import fit_correction
 from energy_lint.calibration.fit import CANDIDATES, Dataset, collect, fit_families, make_regressor
 from energy_lint.calibration.measurements import read_rows
-from energy_lint.calibration.profile_writer import (
-    as_family_predictor,
-    fit_correction,
-    fit_correction_kind,
-)
-from energy_lint.estimate import apply_correction, estimate
+from energy_lint.estimation.correction import AffineCorrection
+from energy_lint.estimation.forward_pass import estimate
+from energy_lint.estimation.profile import HardwareProfile
 from energy_lint.graph import ModelGraph, read_model
-from energy_lint.profile import HardwareProfile
 
 ARCHITECTURE_FAMILIES = {
     "resnet": ("resnet50", "resnet50v2", "resnet101", "resnet152", "resnet101v2"),
@@ -127,28 +124,27 @@ def held_out_predictions(data: Dataset, models: list[ModelRow], family: str, can
     families, generic = fit_families(without(data, stems), candidates)
     profile = HardwareProfile(
         Path("."),
-        {"correction": {"kind": "none"}},
-        {f: as_family_predictor(p) for f, p in families.items()},
-        as_family_predictor(generic),
+        {},
+        {f: p.as_family_predictor() for f, p in families.items()},
+        generic.as_family_predictor(),
     )
     sums = {id(m): estimate(m.graph, profile).layer_sum_j for m in models}
     train_measured = np.array([m.measured for m in train])
     # The same correction `calibrate` fits, on the training models only.
     correction = fit_correction([(sums[id(m)], m.measured, m.stem) for m in train])
-    low, high = correction.get("interval_log", [0.0, 0.0])
     train_macs = np.array([m.batch_macs for m in train])
     # a * MACs + b on relative error: the same least squares as the affine correction
-    macs_line = fit_correction_kind("affine", train_macs, train_measured)
+    macs_line = AffineCorrection().fit(train_macs, train_measured)
     slope, intercept = np.polyfit(np.log(train_macs), np.log(train_measured), 1)
     forest = make_regressor("random_forest").fit(
         np.array([m.whole_features() for m in train]), np.log(train_measured)
     )
     results: dict[str, list] = defaultdict(list)
     for m in test:
-        ours = apply_correction(sums[id(m)], correction)
-        results["energy-lint"].append((ours, m.measured, ours * math.exp(low), ours * math.exp(high)))
+        ours = correction.predict_one(sums[id(m)])
+        results["energy-lint"].append((ours, m.measured, *correction.interval(ours)))
         results["layer sum"].append((sums[id(m)], m.measured))
-        results["MACs linear"].append((max(apply_correction(m.batch_macs, macs_line), 1e-9), m.measured))
+        results["MACs linear"].append((max(macs_line.predict_one(m.batch_macs), 1e-9), m.measured))
         results["MACs log-log"].append((math.exp(intercept + slope * math.log(m.batch_macs)), m.measured))
         results["model-wise"].append((math.exp(forest.predict([m.whole_features()])[0]), m.measured))
     return results

@@ -23,9 +23,9 @@ import numpy as np
 from scipy.optimize import nnls
 
 from energy_lint.calibration.measurements import read_rows
-from energy_lint.estimate import estimate
+from energy_lint.estimation.forward_pass import estimate
+from energy_lint.estimation.profile import load_profile
 from energy_lint.graph import read_model
-from energy_lint.profile import load_profile
 
 COMPUTE = {"dense", "conv", "conv_transpose", "depthwise_conv", "separable_conv"}
 COMPUTE |= {"attention", "recurrent", "embedding"}

@@ -28,11 +28,11 @@ SCRIPT = f"""
 import sys
 from pathlib import Path
 import numpy as np
-from energy_lint.cli import cli
-from energy_lint.estimate import estimate
+from energy_lint.cli.app import cli
+from energy_lint.estimation.forward_pass import estimate
 from energy_lint.graph import read_model
-from energy_lint.profile import FamilyPredictor, HardwareProfile
-from energy_lint.trees import TreeEnsemble
+from energy_lint.estimation.profile import FamilyPredictor, HardwareProfile
+from energy_lint.estimation.trees import TreeEnsemble
 
 leaf = TreeEnsemble(np.array([-1]), np.array([0.0]), np.array([-1]), np.array([-1]),
                     np.array([0.0]), np.array([0]), n_features=5)
@@ -54,7 +54,7 @@ def test_check_path_imports_no_heavy_library() -> None:
 
 CHECK_SCRIPT = f"""
 import sys
-from energy_lint.cli import cli
+from energy_lint.cli.app import cli
 try:
     cli(["check", {str(ROOT / "examples" / "resnet50.json")!r}, "--country", "DEU", "--format", sys.argv[1]])
 except SystemExit as exit:

@@ -1,4 +1,4 @@
-"""Fitted scikit-learn / XGBoost / CatBoost regressors -> TreeEnsemble arrays (energy_lint.trees),
+"""Fitted scikit-learn / XGBoost / CatBoost regressors -> TreeEnsemble arrays (energy_lint.estimation.trees),
 so that `check` predicts with numpy alone. Each exporter walks the library's own tree structure;
 tests prove the arrays predict what the library's predict() does."""
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..trees import TreeEnsemble
+from ..estimation.trees import TreeEnsemble
 
 
 class _Table:

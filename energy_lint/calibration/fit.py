@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from ..features import COMMON, row_features
-from ..trees import TreeEnsemble
+from ..estimation.features import COMMON, row_features
+from ..estimation.profile import FamilyPredictor
+from ..estimation.trees import TreeEnsemble
 from . import export
 from .measurements import FORWARD, pass_of
 
@@ -70,6 +71,10 @@ class FittedPredictor:
     rows: int
     groups: int
     cv: str
+
+    def as_family_predictor(self) -> FamilyPredictor:
+        """The predictor as `check` will load it from the profile."""
+        return FamilyPredictor(self.family, self.features, self.ensemble, self.interval_log, self.ranges)
 
     def entry(self, file: str) -> dict[str, Any]:
         return {

@@ -11,10 +11,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..features import row_features
+from ..estimation.correction import Correction
+from ..estimation.features import row_features
+from ..estimation.forward_pass import estimate
+from ..estimation.profile import HardwareProfile, TrainingPredictors
+from ..estimation.training_estimate import training_layer_sum
 from ..graph import read_model
-from ..profile import HardwareProfile, TrainingPredictors
-from ..training import training_layer_sum
+from .correction_fit import fit_correction
 from .fit import (
     CANDIDATES,
     OVERHEAD_FLOOR,
@@ -85,8 +88,6 @@ def fit_ratios(
 def model_pairs(rows: Sequence[dict[str, Any]], profile: HardwareProfile) -> list[tuple[float, float, str]]:
     """(sum of layer training predictions, measured training step, architecture) per whole
     model measured in training."""
-    from ..estimate import estimate
-
     assert profile.training is not None
     found = []
     for row in rows:
@@ -104,16 +105,14 @@ def training_section(
     rows: Sequence[dict[str, Any]], profile: HardwareProfile, candidates: Sequence[str] = CANDIDATES
 ) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """profile.json's "training" entry and its arrays, or None without enough training rows."""
-    from .profile_writer import as_family_predictor, fit_correction
-
     fitted = fit_ratios(rows, candidates)
     if fitted is None:
         return None
     families, generic = fitted
     profile.training = TrainingPredictors(
-        {f: as_family_predictor(p) for f, p in families.items()},
-        as_family_predictor(generic),
-        {"kind": "none"},
+        {f: p.as_family_predictor() for f, p in families.items()},
+        generic.as_family_predictor(),
+        Correction(),
         {},
     )
     correction = fit_correction(model_pairs(rows, profile))
@@ -123,10 +122,10 @@ def training_section(
         "above its mode's call overhead; a training step is forward, backward and optimizer update",
         "optimizer": optimizers,
         "layer_pairs": generic.rows,
-        "model_rows": correction.get("rows", 0),
+        "model_rows": correction.info.get("rows", 0),
         "families": {f: p.entry(f"train-{f}.npz") for f, p in families.items()},
         "generic": generic.entry("train-generic.npz"),
-        "correction": correction,
+        "correction": correction.to_dict(),
     }
     arrays = {f"train-{f}.npz": p.ensemble for f, p in families.items()} | {
         "train-generic.npz": generic.ensemble

@@ -14,21 +14,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from ..estimate import apply_correction, estimate
+from ..estimation.forward_pass import estimate
+from ..estimation.profile import PROFILE_FORMAT, HardwareProfile
 from ..graph import read_model
-from ..profile import PROFILE_FORMAT, FamilyPredictor, HardwareProfile
-from .fit import CANDIDATES, FittedPredictor, collect, fit_families, rmspe
+from .correction_fit import fit_correction
+from .fit import CANDIDATES, collect, fit_families
 from .fit_training import training_section
 from .measurements import TRAIN, pass_of, read_rows
 from .power import summary
-
-
-def as_family_predictor(fitted: FittedPredictor) -> FamilyPredictor:
-    return FamilyPredictor(
-        fitted.family, fitted.features, fitted.ensemble, fitted.interval_log, fitted.ranges
-    )
 
 
 def _model_pairs(rows: Sequence[dict[str, Any]], profile: HardwareProfile) -> list[tuple[float, float, str]]:
@@ -42,51 +35,6 @@ def _model_pairs(rows: Sequence[dict[str, Any]], profile: HardwareProfile) -> li
         layer_sum = estimate(graph, profile).layer_sum_j
         pairs.append((layer_sum, float(row["energy_j"]), model.stem))
     return pairs
-
-
-def fit_correction_kind(kind: str, sums: np.ndarray, measured: np.ndarray) -> dict[str, Any]:
-    if kind == "affine":  # least squares on relative error: weights 1 / measured
-        design = np.stack([np.ones_like(sums), sums], axis=1) / measured[:, None]
-        (overhead, factor), *_ = np.linalg.lstsq(design, np.ones_like(measured), rcond=None)
-        return {"kind": "affine", "overhead_j": float(overhead), "factor": float(factor)}
-    if kind == "loglinear":
-        slope, intercept = np.polyfit(np.log(sums), np.log(measured), 1)
-        return {"kind": "loglinear", "intercept": float(intercept), "slope": float(slope)}
-    return {"kind": "none"}
-
-
-def fit_correction(pairs: Sequence[tuple[float, float, str]]) -> dict[str, Any]:
-    """Choose none / affine (overhead + factor x sum) / loglinear by leave-one-architecture-out
-    RMSPE on whole models; its out-of-fold residual quantiles give the total's 90% interval."""
-    if len(pairs) < 3:
-        return {"kind": "none", "note": f"{len(pairs)} whole-model rows: too few to fit a correction"}
-    sums = np.array([p[0] for p in pairs])
-    measured = np.array([p[1] for p in pairs])
-    groups = np.array([p[2] for p in pairs])
-    scores: dict[str, float] = {}
-    residuals: dict[str, np.ndarray] = {}
-    for kind in ("none", "affine", "loglinear"):
-        predicted = np.empty_like(measured)
-        for group in np.unique(groups):
-            held = groups == group
-            if kind != "none" and (~held).sum() < 2:
-                predicted[held] = sums[held]
-                continue
-            params = fit_correction_kind(kind, sums[~held], measured[~held])
-            predicted[held] = [max(apply_correction(s, params), 1e-12) for s in sums[held]]
-        scores[kind] = rmspe(np.log(measured), np.log(predicted))
-        residuals[kind] = np.log(measured) - np.log(predicted)
-    best = min(scores, key=scores.__getitem__)
-    correction = fit_correction_kind(best, sums, measured)
-    low, high = np.quantile(residuals[best], [0.05, 0.95])
-    correction.update(
-        cv_rmspe={k: round(v, 5) for k, v in scores.items()},
-        cv="leave one architecture out",
-        interval_log=[float(low), float(high)],
-        rows=len(pairs),
-        ratio_measured_to_layer_sum=[float(np.min(measured / sums)), float(np.max(measured / sums))],
-    )
-    return correction
 
 
 def _common(rows: Sequence[dict[str, Any]], key: str) -> Any:
@@ -109,9 +57,9 @@ def build_profile(
     families, generic = fit_families(data, candidates)
     profile = HardwareProfile(
         out,
-        {"correction": {"kind": "none"}},
-        {f: as_family_predictor(p) for f, p in families.items()},
-        as_family_predictor(generic),
+        {},
+        {f: p.as_family_predictor() for f, p in families.items()},
+        generic.as_family_predictor(),
     )
     correction = fit_correction(_model_pairs(data.model_rows, profile))
     training = training_section(rows, profile, candidates)
@@ -141,7 +89,7 @@ def build_profile(
         "call_overhead_j": data.overhead_j,
         "families": {f: p.entry(f"{f}.npz") for f, p in families.items()},
         "generic": generic.entry("generic.npz"),
-        "correction": correction,
+        "correction": correction.to_dict(),
         **({"training": training[0]} if training else {}),
         "hardware": hardware_records(csv_paths),
         "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ..families import FREE, GENERIC, family_of
+from ..estimation.families import FREE, GENERIC, family_of
 from ..graph import ModelGraph, read_model
 from ..graph.layers import spec_for
 from ..graph.layers.base import Config, LayerCall, LayerConfigError

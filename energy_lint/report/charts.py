@@ -9,7 +9,7 @@ import re
 from html import escape
 
 from ..errors import one_line
-from ..rules import ModelResult
+from ..results import ModelResult
 from ..units import format_energy
 from .summary import energy_by_type
 

@@ -15,17 +15,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from ..errors import ModelReadError, one_line
-from ..greener import cheapest
-from ..rules import RULES_BY_CODE, Violation
+from ..impact.hardware_comparison import cheapest
+from ..results import CheckedModel, Violation
+from ..rules import RULES_BY_CODE
 from ..units import format_energy, format_mass
 from .check_markdown import code as markdown_code
 from .check_markdown import text as markdown_text
 from .locations import LayerLocator, relative_path
-from .run import CheckedModel, CheckRun
+from .run import CheckRun
 from .summary import change_phrase, extra_lines, markdown_table
 
 if TYPE_CHECKING:
-    from ..check import CheckSettings
+    from ..engine.model_check import CheckSettings
 
 MAX_ANNOTATIONS = 10
 """Per level and per step: GitHub drops the rest."""

@@ -11,16 +11,17 @@ from typing import TYPE_CHECKING, TextIO
 
 from ..errors import one_line
 from ..graph.layers.base import shape_text
+from ..results import CheckedModel
 from ..rules import RULES_BY_CODE
 from ..units import format_count, format_energy, format_mass
 from .charts import svg_chart
 from .check_markdown import layer_sum_note
-from .run import CheckedModel, CheckRun
+from .run import CheckRun
 from .summary import GREENER_HEAD, change_phrase, change_text, extra_lines, greener_rows, top_layers
 
 if TYPE_CHECKING:
-    from ..check import CheckSettings
-    from ..rules import ModelResult
+    from ..engine.model_check import CheckSettings
+    from ..results import ModelResult
 
 TOP_LAYERS = 5
 FOLD_VIOLATIONS_OVER = 10

@@ -14,15 +14,15 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ..estimation.profile import training_summary
 from ..graph import ModelGraph
-from ..greener import ProfileEstimate, cheapest
-from ..profile import training_summary
-from ..rules import ModelResult, Violation
-from .inspect_json import _output_shape, _shape
+from ..impact.hardware_comparison import ProfileEstimate, cheapest
+from ..results import ModelResult, Violation
+from .inspect_json import output_shape_json, shape_json
 from .run import CheckRun
 
 if TYPE_CHECKING:
-    from ..check import CheckSettings
+    from ..engine.model_check import CheckSettings
 
 VERSION = 1
 
@@ -38,7 +38,7 @@ def profile_document(settings: CheckSettings) -> dict[str, Any]:
         "power": meta.get("power"),
         "tracker": meta.get("tracker"),
         "measured": meta.get("measured"),
-        "correction": settings.profile.correction.get("kind", "none"),
+        "correction": settings.profile.correction.kind,
         "training": training_summary(settings.profile.meta),
     }
 
@@ -138,7 +138,7 @@ def training_document(result: ModelResult) -> dict[str, Any]:
 
 
 def model_document(graph: ModelGraph, result: ModelResult, violations: Sequence[Violation]) -> dict[str, Any]:
-    shapes = [_shape(s) for s in graph.input_shapes]
+    shapes = [shape_json(s) for s in graph.input_shapes]
     nodes = {node.name: node for node in graph.layers}
     return {
         "path": graph.path,
@@ -150,7 +150,7 @@ def model_document(graph: ModelGraph, result: ModelResult, violations: Sequence[
             {
                 "name": layer.name,
                 "type": layer.type,
-                "output_shape": _output_shape(nodes[layer.name]),
+                "output_shape": output_shape_json(nodes[layer.name]),
                 "macs": nodes[layer.name].macs,
                 "energy_j": layer.energy_j,
                 "energy_j_interval": list(layer.interval_j),

@@ -14,15 +14,16 @@ from html import escape
 from typing import TYPE_CHECKING, TextIO
 
 from ..errors import one_line
-from ..rules import RULES_BY_CODE, Violation
+from ..results import CheckedModel, Violation
+from ..rules import RULES_BY_CODE
 from ..units import format_count, format_energy, format_mass
 from .charts import mermaid_chart
-from .run import CheckedModel, CheckRun
+from .run import CheckRun
 from .summary import GREENER_HEAD, change_phrase, extra_lines, greener_rows, markdown_table, top_layers
 
 if TYPE_CHECKING:
-    from ..check import CheckSettings
-    from ..rules import ModelResult
+    from ..engine.model_check import CheckSettings
+    from ..results import ModelResult
 
 TOP_LAYERS = 5
 GROUP_OVER = 3

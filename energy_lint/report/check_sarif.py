@@ -14,11 +14,12 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from .. import HOMEPAGE, __version__
-from ..rules import RULES, Rule, Violation
+from ..results import CheckedModel, Violation
+from ..rules import RULES, Rule
 from .check_json import carbon_document, figures, profile_document, profiles_document
 from .locations import LayerLocator, relative_path
 from .rule_docs import anchor, rule_markdown, rule_text, unwrapped
-from .run import CheckedModel, CheckRun
+from .run import CheckRun
 
 RULES_DOC = f"{HOMEPAGE}/blob/main/docs/rules.md"
 SARIF_VERSION = "2.1.0"

@@ -7,13 +7,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TextIO
 
 from ..graph.layers.base import shape_text
-from ..rules import Violation
+from ..results import Violation
 from ..units import format_count, format_energy, format_mass
 from .run import CheckRun
 from .summary import GREENER_HEAD, change_phrase, extra_lines, greener_rows
 
 if TYPE_CHECKING:
-    from ..check import CheckSettings
+    from ..engine.model_check import CheckSettings
 
 TOP_LAYERS = 5
 GROUP_OVER = 3

@@ -12,23 +12,23 @@ from ..graph import LayerNode, ModelGraph
 VERSION = 1
 
 
-def _shape(shape: Sequence[int] | None) -> list[int] | None:
+def shape_json(shape: Sequence[int] | None) -> list[int] | None:
     return None if shape is None else list(shape)
 
 
-def _output_shape(layer: LayerNode) -> Any:
+def output_shape_json(layer: LayerNode) -> Any:
     """One shape, or a list of shapes for a layer with several outputs (LSTM states, ...)."""
     if len(layer.output_shapes) == 1:
-        return _shape(layer.output_shapes[0])
-    return [_shape(s) for s in layer.output_shapes]
+        return shape_json(layer.output_shapes[0])
+    return [shape_json(s) for s in layer.output_shapes]
 
 
 def layer_document(layer: LayerNode) -> dict[str, Any]:
     document: dict[str, Any] = {
         "name": layer.name,
         "type": layer.type,
-        "input_shapes": [_shape(s) for s in layer.input_shapes],
-        "output_shape": _output_shape(layer),
+        "input_shapes": [shape_json(s) for s in layer.input_shapes],
+        "output_shape": output_shape_json(layer),
         "macs": layer.macs,
         "params": layer.params,
         "known": layer.known,
@@ -45,8 +45,8 @@ def model_document(graph: ModelGraph) -> dict[str, Any]:
         "name": graph.name,
         "keras_version": graph.keras_version,
         "batch_size": graph.batch_size,
-        "input_shapes": [_shape(s) for s in graph.input_shapes],
-        "output_shapes": [_shape(s) for s in graph.output_shapes],
+        "input_shapes": [shape_json(s) for s in graph.input_shapes],
+        "output_shapes": [shape_json(s) for s in graph.output_shapes],
         "params": graph.params,
         "macs": graph.macs,
         "unknown_layers": len(graph.unknown_layers),

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 from ..errors import ModelReadError
 from ..graph import ModelGraph
-from ..rules import ModelResult, Violation
+from ..results import ModelResult, Violation
 
 if TYPE_CHECKING:
-    from ..check import CheckSettings
+    from ..engine.model_check import CheckSettings
 
 
 @dataclass(frozen=True)

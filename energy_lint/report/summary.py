@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..estimate import LayerEstimate
-from ..rules import ModelResult
+from ..estimation.forward_pass import LayerEstimate
+from ..results import ModelResult
 from ..units import format_energy
 
 
@@ -107,7 +107,7 @@ def greener_rows(result: ModelResult) -> list[tuple[str, ...]]:
     """One row per profile of a --profile A --profile B run (none for a single profile): the
     model's energy, its training where priced, time where predicted, and the CO2e of its use
     (training + inferences) on that profile's grid; the cheapest marked."""
-    from ..greener import cheapest
+    from ..impact.hardware_comparison import cheapest
     from ..units import format_mass
 
     best = cheapest(result.estimates)
@@ -129,7 +129,7 @@ def greener_rows(result: ModelResult) -> list[tuple[str, ...]]:
 
 
 def greenest_cell(result: ModelResult) -> str:
-    from ..greener import cheapest
+    from ..impact.hardware_comparison import cheapest
     from ..units import format_mass
 
     best = cheapest(result.estimates)

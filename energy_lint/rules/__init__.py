@@ -17,7 +17,7 @@ from . import (
     training_not_estimated,
     unknown_layer,
 )
-from .base import ERROR, WARNING, BaseEstimate, Finding, ModelResult, Rule, Violation
+from .base import ERROR, WARNING, Finding, Rule
 
 RULES: tuple[Rule, ...] = tuple(
     Rule.from_module(module)
@@ -42,11 +42,8 @@ __all__ = [
     "RULES",
     "RULES_BY_CODE",
     "WARNING",
-    "BaseEstimate",
     "Finding",
-    "ModelResult",
     "Rule",
-    "Violation",
 ]
 
 

@@ -28,8 +28,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..results import ModelResult
 from ..units import format_energy
-from .base import ERROR, Finding, ModelResult
+from .base import ERROR, Finding
 
 CODE = "EL106"
 NAME = "accuracy-per-energy"
@@ -37,7 +38,7 @@ SEVERITY = ERROR
 
 
 def check(model: ModelResult) -> Iterator[Finding]:
-    from ..quality import points_needed, score
+    from ..impact.quality import points_needed, score
 
     base, quality, settings = model.base, model.quality, model.quality_settings
     if base is None or quality is None or settings is None or model.score is None:

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .base import WARNING, Finding, ModelResult
+from ..results import ModelResult
+from .base import WARNING, Finding
 
 CODE = "EL301"
 NAME = "extrapolated-layer"

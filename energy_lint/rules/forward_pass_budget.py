@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..results import ModelResult
 from ..units import format_energy
-from .base import ERROR, Finding, ModelResult
+from .base import ERROR, Finding
 
 CODE = "EL101"
 NAME = "forward-pass-over-budget"

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .base import WARNING, Finding, ModelResult
+from ..estimation.forward_pass import Pricing
+from ..results import ModelResult
+from .base import WARNING, Finding
 
 CODE = "EL302"
 NAME = "generic-predictor"
@@ -23,7 +25,7 @@ SEVERITY = WARNING
 
 def check(model: ModelResult) -> Iterator[Finding]:
     for layer in model.estimate.layers:
-        if layer.predictor == "generic":
+        if layer.pricing is Pricing.GENERIC:
             yield Finding(
                 f"{layer.name} ({layer.type}, family {layer.family}) has no fitted predictor in this "
                 "profile: the generic one priced it",

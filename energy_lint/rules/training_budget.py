@@ -24,8 +24,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..results import ModelResult
 from ..units import format_energy, format_mass
-from .base import ERROR, Finding, ModelResult
+from .base import ERROR, Finding
 
 CODE = "EL105"
 NAME = "training-over-budget"

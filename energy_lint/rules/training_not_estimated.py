@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .base import WARNING, Finding, ModelResult
+from ..results import ModelResult
+from .base import WARNING, Finding
 
 CODE = "EL304"
 NAME = "training-not-estimated"

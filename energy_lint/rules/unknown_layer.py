@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .base import WARNING, Finding, ModelResult
+from ..estimation.forward_pass import Pricing
+from ..results import ModelResult
+from .base import WARNING, Finding
 
 CODE = "EL303"
 NAME = "unknown-layer"
@@ -23,7 +25,7 @@ SEVERITY = WARNING
 
 def check(model: ModelResult) -> Iterator[Finding]:
     for layer in model.estimate.layers:
-        if layer.predictor == "unknown":
+        if layer.pricing is Pricing.UNKNOWN:
             yield Finding(
                 f"{layer.name} ({layer.type}) is unknown to energy-lint and not estimated: "
                 "the total is a lower bound",

@@ -18,10 +18,10 @@ import pytest
 from energy_lint.calibration.measurements import append_row, done_keys, repair_tail
 from energy_lint.calibration.profile_writer import write_profile
 from energy_lint.calibration.suite import LayerCase, ModelCase, Suite
-from energy_lint.estimate import estimate
+from energy_lint.estimation.forward_pass import estimate
+from energy_lint.estimation.profile import load_profile
+from energy_lint.estimation.trees import TreeEnsemble
 from energy_lint.graph import read_model
-from energy_lint.profile import load_profile
-from energy_lint.trees import TreeEnsemble
 
 pytest.importorskip("codecarbon")
 

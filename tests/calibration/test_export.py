@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from energy_lint.calibration.export import from_catboost, from_sklearn_forest, from_xgboost
-from energy_lint.trees import TreeEnsemble
+from energy_lint.estimation.trees import TreeEnsemble
 
 sklearn_ensemble = pytest.importorskip("sklearn.ensemble")
 xgboost = pytest.importorskip("xgboost")

@@ -49,7 +49,7 @@ def test_rows_from_elsewhere_with_only_the_contract_columns_fit_a_profile(tmp_pa
     import subprocess
     import sys
 
-    from energy_lint.profile import load_profile
+    from energy_lint.estimation.profile import load_profile
 
     path = tmp_path / "imported.csv"
     rng = np.random.default_rng(3)
@@ -70,4 +70,4 @@ def test_rows_from_elsewhere_with_only_the_contract_columns_fit_a_profile(tmp_pa
     assert result.returncode == 0, result.stderr
     profile = load_profile(out)
     assert set(profile.families) == {"dense"} and profile.families["dense"].info["rows"] == 40
-    assert profile.meta["dataset"]["model_rows"] == 0 and profile.correction["kind"] == "none"
+    assert profile.meta["dataset"]["model_rows"] == 0 and profile.correction.kind == "none"

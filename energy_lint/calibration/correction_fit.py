@@ -1,0 +1,47 @@
+"""Choose and fit the whole-model correction (estimation/correction.py) on measured whole models:
+each kind is scored leave-one-architecture-out, the best is refitted on every model, and its
+out-of-fold residual quantiles give the total's 90% interval."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..estimation.correction import KINDS, TINY_J, Correction
+from .fit import rmspe
+
+MIN_MODELS = 3
+
+
+def fit_correction(pairs: Sequence[tuple[float, float, str]]) -> Correction:
+    """`pairs` are (sum of layer predictions, measured energy, architecture) of whole models."""
+    if len(pairs) < MIN_MODELS:
+        return Correction(info={"note": f"{len(pairs)} whole-model rows: too few to fit a correction"})
+    sums = np.array([p[0] for p in pairs])
+    measured = np.array([p[1] for p in pairs])
+    groups = np.array([p[2] for p in pairs])
+    scores: dict[str, float] = {}
+    residuals: dict[str, np.ndarray] = {}
+    for kind, cls in KINDS.items():
+        predicted = np.empty_like(measured)
+        for group in np.unique(groups):
+            held = groups == group
+            if cls is not Correction and (~held).sum() < 2:
+                predicted[held] = sums[held]
+                continue
+            fitted = cls().fit(sums[~held], measured[~held])
+            predicted[held] = np.maximum(fitted.predict(sums[held]), TINY_J)
+        scores[kind] = rmspe(np.log(measured), np.log(predicted))
+        residuals[kind] = np.log(measured) - np.log(predicted)
+    best = min(scores, key=scores.__getitem__)
+    correction = KINDS[best]().fit(sums, measured)
+    low, high = np.quantile(residuals[best], [0.05, 0.95])
+    correction.interval_log = (float(low), float(high))
+    correction.info = {
+        "cv_rmspe": {k: round(v, 5) for k, v in scores.items()},
+        "cv": "leave one architecture out",
+        "rows": len(pairs),
+        "ratio_measured_to_layer_sum": [float(np.min(measured / sums)), float(np.max(measured / sums))],
+    }
+    return correction

@@ -1,0 +1,27 @@
+"""Model files -> graphs, one at a time, so that memory stays flat however many files there are;
+a bad file becomes its one error and the rest go on. Shared by `inspect` and `check`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from ..errors import ModelReadError
+from ..graph import ModelGraph, read_model
+
+
+def read_each(
+    files: list[Path],
+    errors: list[ModelReadError],
+    batch_size: int,
+    input_shapes: tuple[tuple[int, ...], ...],
+    on_error: Callable[[ModelReadError], None] = lambda error: None,
+) -> Iterator[ModelGraph]:
+    """Yield each file's graph; a file that cannot be read is added to `errors` and passed to
+    `on_error` at once (the command prints it), and the next file is read."""
+    for path in files:
+        try:
+            yield read_model(path, batch_size, input_shapes)
+        except ModelReadError as error:
+            on_error(error)
+            errors.append(error)

@@ -1,0 +1,132 @@
+"""The whole-model correction: the energy of a whole forward pass (or training step) from the sum
+of its layers' predictions. Layers priced one by one miss what a whole model adds or saves (a
+fixed cost per call, fusion), so calibration fits one of these kinds on measured whole models.
+
+Each kind is a small estimator with the scikit-learn contract (fit / predict) plus to_dict /
+from_dict for profile.json (contract 4). A new kind is one class here and one entry in KINDS:
+estimation, profile writing and the benchmarks all go through this module."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+TINY_J = 1e-12
+"""Energies are kept above this so that logs stay finite."""
+
+
+@dataclass
+class Correction:
+    """No correction: the whole is the sum of its layers. The base of every kind."""
+
+    kind: ClassVar[str] = "none"
+    interval_log: tuple[float, float] | None = None
+    """The 5% and 95% quantiles of log(measured / predicted), out of fold: the 90% interval;
+    None where no whole models were measured to give one."""
+    info: dict[str, Any] = field(default_factory=dict)
+    """What calibration recorded about the fit (cross-validated errors, rows, a note): kept in
+    profile.json beside the parameters, read by `energy-lint profiles`."""
+
+    def fit(self, layer_sums: np.ndarray, measured: np.ndarray) -> Correction:
+        return self
+
+    def predict(self, layer_sums: np.ndarray) -> np.ndarray:
+        return np.asarray(layer_sums, dtype=np.float64)
+
+    def predict_one(self, layer_sum_j: float) -> float:
+        return float(self.predict(np.array([layer_sum_j]))[0])
+
+    def interval(self, total_j: float) -> tuple[float, float]:
+        low, high = self.interval_log or (0.0, 0.0)
+        return total_j * float(np.exp(low)), total_j * float(np.exp(high))
+
+    def params(self) -> dict[str, float]:
+        return {}
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, **self.params(), **self.info}
+        if self.interval_log is not None:
+            out["interval_log"] = [float(v) for v in self.interval_log]
+        return out
+
+    @staticmethod
+    def from_dict(entry: dict[str, Any] | None) -> Correction:
+        """The correction profile.json describes; a missing entry is no correction. An unknown
+        kind is refused by the profile loader before it gets here."""
+        entry = dict(entry or {"kind": "none"})
+        cls = KINDS[entry.pop("kind", "none")]
+        interval = entry.pop("interval_log", None)
+        params = {name: float(entry.pop(name)) for name in cls.param_names()}
+        low_high = (float(interval[0]), float(interval[1])) if interval is not None else None
+        correction = cls(interval_log=low_high, info=entry)
+        correction.set_params(**params)
+        return correction
+
+    @classmethod
+    def param_names(cls) -> tuple[str, ...]:
+        return ()
+
+    def set_params(self, **params: float) -> None:
+        for name, value in params.items():
+            setattr(self, name, value)
+
+
+@dataclass
+class AffineCorrection(Correction):
+    """overhead + factor x sum: a fixed cost per call and a common scale, fitted by least squares
+    on relative error (weights 1 / measured), so small models count as much as big ones."""
+
+    kind: ClassVar[str] = "affine"
+    overhead_j: float = 0.0
+    factor: float = 1.0
+
+    def fit(self, layer_sums: np.ndarray, measured: np.ndarray) -> AffineCorrection:
+        sums, measured = np.asarray(layer_sums, dtype=np.float64), np.asarray(measured, dtype=np.float64)
+        design = np.stack([np.ones_like(sums), sums], axis=1) / measured[:, None]
+        (overhead, factor), *_ = np.linalg.lstsq(design, np.ones_like(measured), rcond=None)
+        self.overhead_j, self.factor = float(overhead), float(factor)
+        return self
+
+    def predict(self, layer_sums: np.ndarray) -> np.ndarray:
+        return self.overhead_j + self.factor * np.asarray(layer_sums, dtype=np.float64)
+
+    @classmethod
+    def param_names(cls) -> tuple[str, ...]:
+        return ("overhead_j", "factor")
+
+    def params(self) -> dict[str, float]:
+        return {"overhead_j": self.overhead_j, "factor": self.factor}
+
+
+@dataclass
+class LogLinearCorrection(Correction):
+    """exp(intercept) x sum^slope: a straight line on log scales, for a gap that grows or
+    shrinks with the model's size."""
+
+    kind: ClassVar[str] = "loglinear"
+    intercept: float = 0.0
+    slope: float = 1.0
+
+    def fit(self, layer_sums: np.ndarray, measured: np.ndarray) -> LogLinearCorrection:
+        slope, intercept = np.polyfit(np.log(layer_sums), np.log(measured), 1)
+        self.intercept, self.slope = float(intercept), float(slope)
+        return self
+
+    def predict(self, layer_sums: np.ndarray) -> np.ndarray:
+        sums = np.maximum(np.asarray(layer_sums, dtype=np.float64), TINY_J)
+        return np.exp(self.intercept) * sums**self.slope
+
+    @classmethod
+    def param_names(cls) -> tuple[str, ...]:
+        return ("intercept", "slope")
+
+    def params(self) -> dict[str, float]:
+        return {"intercept": self.intercept, "slope": self.slope}
+
+
+KINDS: dict[str, type[Correction]] = {
+    cls.kind: cls for cls in (Correction, AffineCorrection, LogLinearCorrection)
+}
+"""Every kind, by the name profile.json gives it: the explicit registry."""

@@ -1,0 +1,107 @@
+"""Predictor families: layer classes whose cost behaves alike share one predictor.
+
+Calibration samples its suite per family, and `check` picks the predictor by family; a class in
+no family is predicted by the generic predictor and said to be."""
+
+from __future__ import annotations
+
+from ..graph.layers import regularization
+
+_FAMILIES: dict[str, tuple[str, ...]] = {
+    "dense": ("Dense", "EinsumDense"),
+    "conv": ("Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D"),
+    "conv_transpose": ("Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"),
+    "depthwise_conv": ("DepthwiseConv1D", "DepthwiseConv2D"),
+    "separable_conv": ("SeparableConv1D", "SeparableConv2D"),
+    "pooling": (
+        "MaxPooling1D",
+        "MaxPooling2D",
+        "MaxPooling3D",
+        "AveragePooling1D",
+        "AveragePooling2D",
+        "AveragePooling3D",
+    ),
+    "global_pooling": (
+        "GlobalMaxPooling1D",
+        "GlobalMaxPooling2D",
+        "GlobalMaxPooling3D",
+        "GlobalAveragePooling1D",
+        "GlobalAveragePooling2D",
+        "GlobalAveragePooling3D",
+    ),
+    "normalization": (
+        "BatchNormalization",
+        "LayerNormalization",
+        "GroupNormalization",
+        "RMSNormalization",
+        "UnitNormalization",
+        "Normalization",
+    ),
+    "activation": ("Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "ThresholdedReLU"),
+    "elementwise": (
+        "Add",
+        "Subtract",
+        "Multiply",
+        "Average",
+        "Maximum",
+        "Minimum",
+        "Rescaling",
+        "LayerScale",
+        "CustomScaleLayer",
+        "TFOpLambda",
+    ),
+    "concatenate": ("Concatenate",),
+    "reshaping": (
+        "Reshape",
+        "Flatten",
+        "Permute",
+        "RepeatVector",
+        "ZeroPadding1D",
+        "ZeroPadding2D",
+        "ZeroPadding3D",
+        "Cropping1D",
+        "Cropping2D",
+        "Cropping3D",
+        "UpSampling1D",
+        "UpSampling2D",
+        "UpSampling3D",
+        "Resizing",
+        "CenterCrop",
+    ),
+    "attention": (
+        "MultiHeadAttention",
+        "GroupedQueryAttention",
+        "GroupQueryAttention",
+        "Attention",
+        "AdditiveAttention",
+        "Dot",
+    ),
+    "recurrent": (
+        "SimpleRNN",
+        "LSTM",
+        "GRU",
+        "RNN",
+        "Bidirectional",
+        "ConvLSTM1D",
+        "ConvLSTM2D",
+        "ConvLSTM3D",
+    ),
+    "embedding": ("Embedding",),
+}
+
+FAMILY_MEMBERS: dict[str, tuple[str, ...]] = _FAMILIES
+FAMILY_OF: dict[str, str] = {name: family for family, names in _FAMILIES.items() for name in names}
+FAMILIES: tuple[str, ...] = tuple(_FAMILIES)
+
+FREE = "free"
+"""Inference no-ops (Dropout, noise, InputLayer): they cost nothing and are never measured."""
+GENERIC = "generic"
+
+
+def family_of(class_name: str, operation: bool = False) -> str:
+    """The predictor family of a layer class; Keras operations are element-wise."""
+    if class_name == "InputLayer" or class_name in regularization.SPECS:
+        return FREE
+    if operation:
+        return "elementwise"
+    return FAMILY_OF.get(class_name, GENERIC)

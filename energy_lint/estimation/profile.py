@@ -1,0 +1,189 @@
+"""HardwareProfile: the fitted predictors of one machine, read from a profile directory
+(contract 4): profile.json plus one .npz of plain arrays per predictor. Loading never
+unpickles and never runs code from the directory."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import EnergyLintError
+from .correction import Correction
+from .trees import TreeEnsemble
+
+PROFILE_FORMAT = 1
+BUNDLED = Path(__file__).resolve().parents[1] / "predictors"
+
+
+class ProfileError(EnergyLintError):
+    """A profile that does not exist or cannot be read; one line naming it."""
+
+
+@dataclass
+class FamilyPredictor:
+    family: str
+    features: tuple[str, ...]
+    ensemble: TreeEnsemble
+    interval_log: tuple[float, float]
+    """Quantiles (5%, 95%) of cross-validated log residuals: the 90% interval of a prediction."""
+    ranges: dict[str, tuple[float, float]]
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def outside_ranges(self, values: dict[str, float]) -> list[str]:
+        """The features of a layer that fall outside what the predictor was trained on."""
+        return [
+            name
+            for name, (low, high) in self.ranges.items()
+            if name in values and not low <= values[name] <= high
+        ]
+
+
+@dataclass
+class TrainingPredictors:
+    """How much more a training step costs than a forward pass, per layer family: predictors
+    of log(training step energy / forward pass energy) of one layer at one batch, fitted on
+    measured pairs (calibrate --train), and the whole-model correction of the training step."""
+
+    families: dict[str, FamilyPredictor]
+    generic: FamilyPredictor | None
+    correction: Correction
+    meta: dict[str, Any]
+
+    def predictor_for(self, family: str) -> FamilyPredictor | None:
+        return self.families.get(family) or self.generic
+
+
+@dataclass
+class HardwareProfile:
+    path: Path
+    meta: dict[str, Any]
+    families: dict[str, FamilyPredictor]
+    generic: FamilyPredictor | None
+    training: TrainingPredictors | None = None
+    """None for a profile calibrated without training steps: it predicts inference only."""
+    correction: Correction = field(default_factory=Correction)
+    """The whole-model correction of the forward pass."""
+
+    @property
+    def name(self) -> str:
+        return str(self.meta.get("name", self.path.name))
+
+    @property
+    def power_description(self) -> str:
+        """How each part's power was obtained ("cpu: CodeCarbon estimate ...; gpu: NVML energy
+        counter"): every report shows it beside the figures, so an estimate is never taken for a
+        measurement."""
+        sources = self.meta.get("power_source") or {}
+        return "; ".join(f"{part}: {how}" for part, how in sorted(sources.items())) or "unknown"
+
+
+def _predictor(directory: Path, family: str, entry: dict[str, Any]) -> FamilyPredictor:
+    file = directory / str(entry["file"])
+    if file.parent != directory:
+        raise ProfileError(f"{directory}: predictor file {entry['file']!r} is outside the profile")
+    low, high = entry.get("interval_log", [0.0, 0.0])
+    ranges = {name: (float(a), float(b)) for name, (a, b) in entry.get("ranges", {}).items()}
+    return FamilyPredictor(
+        family=family,
+        features=tuple(entry["features"]),
+        ensemble=TreeEnsemble.load(file),
+        interval_log=(float(low), float(high)),
+        ranges=ranges,
+        info={k: v for k, v in entry.items() if k not in ("file", "features", "ranges")},
+    )
+
+
+def load_profile(directory: Path) -> HardwareProfile:
+    directory = Path(directory)
+    meta_path = directory / "profile.json"
+    if not meta_path.is_file():
+        raise ProfileError(f"{directory}: not a profile (no profile.json)")
+    try:
+        meta = json.loads(meta_path.read_text())
+        if meta.get("format") != PROFILE_FORMAT:
+            raise ProfileError(
+                f"{directory}: profile format {meta.get('format')!r}, expected {PROFILE_FORMAT}"
+            )
+        families = {name: _predictor(directory, name, entry) for name, entry in meta["families"].items()}
+        generic = _predictor(directory, "generic", meta["generic"]) if meta.get("generic") else None
+        training = _training(directory, meta["training"]) if meta.get("training") else None
+        correction = Correction.from_dict(meta.get("correction"))
+    except ProfileError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ProfileError(f"{directory}: corrupt profile ({error})") from None
+    return HardwareProfile(directory, meta, families, generic, training, correction)
+
+
+def training_summary(meta: dict[str, Any]) -> dict[str, Any] | None:
+    """What a profile's training predictors rest on, for `profiles` and check's JSON report;
+    None for a profile calibrated without --train."""
+    section = meta.get("training")
+    if not section:
+        return None
+    generic = section.get("generic") or {}
+    return {
+        "layer_pairs": section.get("layer_pairs"),
+        "model_rows": section.get("model_rows"),
+        "optimizer": section.get("optimizer"),
+        "families": sorted(section.get("families", {})),
+        "cv_rmspe_generic": min(generic.get("cv_rmspe", {}).values(), default=None),
+        "correction": (section.get("correction") or {}).get("kind", "none"),
+    }
+
+
+def _training(directory: Path, section: dict[str, Any]) -> TrainingPredictors:
+    families = {name: _predictor(directory, name, entry) for name, entry in section["families"].items()}
+    generic = _predictor(directory, "generic", section["generic"]) if section.get("generic") else None
+    return TrainingPredictors(families, generic, Correction.from_dict(section.get("correction")), section)
+
+
+def user_profiles_dir() -> Path:
+    """Where `calibrate` writes profiles by default: $ENERGY_LINT_PROFILES, or the XDG data dir."""
+    configured = os.environ.get("ENERGY_LINT_PROFILES")
+    if configured:
+        return Path(configured)
+    data = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data) / "energy-lint" / "profiles"
+
+
+def available_profiles() -> list[tuple[str, Path]]:
+    """(where, directory) of every bundled and user profile, bundled first."""
+    found = []
+    for where, root in (("bundled", BUNDLED), ("user", user_profiles_dir())):
+        if root.is_dir():
+            found += [(where, p) for p in sorted(root.iterdir()) if (p / "profile.json").is_file()]
+    return found
+
+
+PREFERRED = ("cpu-xeon-2core-tf", "h100-torch-fp32")
+"""Bundled profiles in the order `check` prefers them when none is configured. The H100 profile
+(GPU energy measured by NVML) is to come first once its calibration is complete (issue 6); with
+its first 490 rows it is bundled for trying out (--profile h100-torch-fp32), not the default.
+cpu-epyc-2core-tf (643 forward rows, 240 training-step rows) is the one with training
+predictors: --profile cpu-epyc-2core-tf for training estimates on a CPU."""
+
+
+def default_profile() -> Path:
+    bundled = {directory.name: directory for where, directory in available_profiles() if where == "bundled"}
+    for name in PREFERRED:
+        if name in bundled:
+            return bundled[name]
+    if bundled:
+        return next(iter(bundled.values()))
+    raise ProfileError("no bundled profile found: give one with --profile NAME|DIR")
+
+
+def find_profile(name_or_path: str) -> Path:
+    """A profile by directory path, or by name among the bundled and the user profiles."""
+    candidate = Path(name_or_path)
+    if (candidate / "profile.json").is_file():
+        return candidate
+    for _, directory in available_profiles():
+        if directory.name == name_or_path:
+            return directory
+    known = ", ".join(directory.name for _, directory in available_profiles())
+    raise ProfileError(f"no profile {name_or_path!r} (available: {known or 'none'})")

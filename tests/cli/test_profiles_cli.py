@@ -1,0 +1,72 @@
+"""`energy-lint profiles` lists what `check --profile` can use and how its power was obtained."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from energy_lint.calibration.profile_writer import write_profile
+from energy_lint.estimation.trees import TreeEnsemble
+
+
+def leaf(value: float) -> TreeEnsemble:
+    return TreeEnsemble(
+        feature=np.array([-1]), threshold=np.array([0.0]), left=np.array([-1]), right=np.array([-1]),
+        value=np.array([value]), roots=np.array([0]), n_features=5,
+    )  # fmt: skip
+
+
+def profiles(root: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ENERGY_LINT_PROFILES": str(root)}
+    return subprocess.run(
+        [sys.executable, "-m", "energy_lint", "profiles", "--format", "json"],
+        capture_output=True, text=True, timeout=60, env=env,
+    )  # fmt: skip
+
+
+def test_user_profiles_are_listed_with_their_power_source_and_errors(tmp_path: Path) -> None:
+    generic = {"file": "generic.npz", "predictor": "xgboost", "features": ["a", "b", "c", "d", "e"],
+               "cv_rmspe": {"xgboost": 0.12, "catboost": 0.2}, "rows": 40}  # fmt: skip
+    meta = {
+        "format": 1, "name": "lab-gpu", "device": "gpu:0", "backend": "torch", "power": "measured",
+        "power_source": {"gpu": "NVML total energy counter (measured)"}, "families": {},
+        "generic": generic, "dataset": {"rows": 40, "model_rows": 3},
+        "correction": {"kind": "affine", "overhead_j": 0.001, "factor": 1.1},
+    }  # fmt: skip
+    write_profile(tmp_path / "lab-gpu", meta, {"generic.npz": leaf(0.0)})
+    result = profiles(tmp_path)
+    assert result.returncode == 0, result.stderr
+    listed = [p for p in json.loads(result.stdout)["profiles"] if p["where"] == "user"]
+    assert [p["name"] for p in listed] == ["lab-gpu"]
+    assert listed[0]["power"] == "measured" and listed[0]["cv_rmspe"] == {"generic": 0.12}
+    assert "NVML" in listed[0]["power_source"]["gpu"]
+
+
+def test_a_corrupt_profile_is_one_error_line_and_the_rest_still_listed(tmp_path: Path) -> None:
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "profile.json").write_text("{not json")
+    result = profiles(tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "broken" in result.stderr and "Traceback" not in result.stderr
+    assert "profiles" in json.loads(result.stdout)
+
+
+def test_training_predictors_are_described_alike_by_profiles_and_by_check(tmp_path: Path) -> None:
+    listed = {p["name"]: p for p in json.loads(profiles(tmp_path).stdout)["profiles"]}
+    assert listed["cpu-xeon-2core-tf"]["training"] is None
+    training = listed["cpu-epyc-2core-tf"]["training"]
+    assert training["layer_pairs"] >= 100 and training["model_rows"] >= 3
+    assert "conv" in training["families"] and training["cv_rmspe_generic"] > 0
+    assert any("adam" in optimizer.lower() for optimizer in training["optimizer"])
+    examples = Path(__file__).parents[2] / "examples"
+    checked = subprocess.run(
+        [sys.executable, "-m", "energy_lint", "check", str(examples / "mobilenet.json"), "--profile",
+         "cpu-epyc-2core-tf", "--format", "json", "--exit-zero"],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    assert json.loads(checked.stdout)["profile"]["training"] == training
