@@ -10,6 +10,8 @@ import pytest
 
 from energy_lint.report import CHECK_FORMATS
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).parents[1]
 HEAVY = (
     "tensorflow",

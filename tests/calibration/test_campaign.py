@@ -23,6 +23,8 @@ from energy_lint.estimation.profile import load_profile
 from energy_lint.estimation.trees import TreeEnsemble
 from energy_lint.graph import read_model
 
+pytestmark = [pytest.mark.keras, pytest.mark.slow]
+
 pytest.importorskip("codecarbon")
 
 ROOT = Path(__file__).parents[2]

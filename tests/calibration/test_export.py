@@ -11,6 +11,8 @@ import pytest
 from energy_lint.calibration.export import from_catboost, from_sklearn_forest, from_xgboost
 from energy_lint.estimation.trees import TreeEnsemble
 
+pytestmark = pytest.mark.keras
+
 sklearn_ensemble = pytest.importorskip("sklearn.ensemble")
 xgboost = pytest.importorskip("xgboost")
 catboost = pytest.importorskip("catboost")

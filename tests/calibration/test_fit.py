@@ -9,6 +9,8 @@ import pytest
 
 from energy_lint.calibration.fit import OVERHEAD_FLOOR, architecture_of, call_overhead, collect, rmspe
 
+pytestmark = [pytest.mark.keras, pytest.mark.slow]
+
 pytest.importorskip("sklearn")
 
 

@@ -12,6 +12,8 @@ import pytest
 from energy_lint.calibration.fit_training import fit_ratios, pairs, ratio_dataset
 from energy_lint.calibration.measurements import FORWARD, TRAIN, pass_of, read_rows
 
+pytestmark = pytest.mark.keras
+
 pytest.importorskip("sklearn")
 
 CSV = Path(__file__).parents[2] / "calibration" / "cpu-epyc-2core-tf" / "measurements.csv"

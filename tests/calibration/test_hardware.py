@@ -14,6 +14,8 @@ from energy_lint.calibration import hardware
 from energy_lint.calibration.suite import LayerCase, Suite
 from energy_lint.errors import EnergyLintError
 
+pytestmark = [pytest.mark.keras, pytest.mark.slow]
+
 ROW_HEADER = "layer_class,layer_config,input_shape,output_shape,energy_j\n"
 
 

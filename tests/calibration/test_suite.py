@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from energy_lint.calibration.suite import build_suite
+
+pytestmark = pytest.mark.keras
 
 REPO = Path(__file__).resolve().parents[2]
 MODELS = [REPO / "examples" / "mobilenet.json", REPO / "calibration" / "models" / "transformer_encoder.json"]

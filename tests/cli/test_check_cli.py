@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import jsonschema
@@ -13,6 +14,7 @@ import pytest
 from energy_lint.estimation.profile import find_profile, load_profile
 from energy_lint.rules import RULES
 from tests.check_cli import CPU_PROFILE, EXAMPLES, REFERENCE, REPO, codes, document, run_check
+from tests.in_process import invoke
 
 SCHEMA = json.loads((REPO / "tests" / "schemas" / "check-v1.schema.json").read_text())
 RESNET, MOBILE = EXAMPLES / "resnet50.json", EXAMPLES / "mobilenet_v3_small.json"
@@ -224,13 +226,8 @@ def test_missing_and_corrupt_profiles_are_one_line_and_exit_2(tmp_path: Path) ->
 
 
 def test_rules_and_rule_explain_themselves(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     def cli(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "energy_lint", *args], capture_output=True, text=True, cwd=REPO, timeout=60
-        )
+        return invoke(*args, cwd=REPO)
 
     listing = cli("rules").stdout.splitlines()
     assert [line.split()[0] for line in listing] == [

@@ -15,7 +15,9 @@ from typing import Any
 
 import pytest
 
-from tests import tiny_models
+from tests.in_process import invoke
+
+pytestmark = pytest.mark.keras
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -27,14 +29,17 @@ RESNET50_PARAMS, VGG16_PARAMS = 25_636_712, 138_357_544
 def run(
     *args: Any, cwd: Path | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess:
-    """energy-lint inspect ARGS in a fresh interpreter, with a timeout that proves no hang."""
+    """energy-lint inspect ARGS: in this process, or, given an `env`, in a fresh interpreter
+    with that environment and a timeout that proves no hang."""
+    if env is None:
+        return invoke("inspect", *args, cwd=cwd or REPO)
     result = subprocess.run(
         [sys.executable, "-m", "energy_lint", "inspect", *map(str, args)],
         capture_output=True,
         text=True,
         timeout=TIMEOUT_S,
         cwd=cwd or REPO,
-        env=env or cli_env(),
+        env=env,
     )
     assert "Traceback" not in result.stdout + result.stderr, result.stderr
     return result
@@ -60,26 +65,16 @@ def models_by_path(result: subprocess.CompletedProcess) -> dict[str, dict[str, A
 
 
 @pytest.fixture(scope="module")
-def good(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def good(tiny_convnets: dict[str, Any]) -> dict[str, Any]:
     """A tiny model saved by Keras 3 and by tf.keras 2 in each of their formats, with the
-    parameter count Keras gives."""
-    directory = tmp_path_factory.mktemp("good")
-    paths: dict[str, Path] = {}
-    counts = set()
-    for flavour, module, formats in (
-        ("keras3", tiny_models.keras3(), tiny_models.KERAS3_FORMATS),
-        ("keras2", tiny_models.tf_keras(), tiny_models.TF_KERAS_FORMATS),
-    ):
-        model = tiny_models.convnet(module)
-        counts.add(model.count_params())
-        saved = tiny_models.save(model, directory, f"convnet-{flavour}", formats)
-        paths.update({f"{flavour}.{fmt}": path for fmt, path in saved.items()})
-    (params,) = counts  # both flavours build the same architecture
-    return {"paths": paths, "params": params}
+    parameter count Keras gives (built once per session in conftest.py)."""
+    return tiny_convnets
 
 
 @pytest.fixture(scope="module")
-def bad(tmp_path_factory: pytest.TempPathFactory, good: dict[str, Any]) -> dict[Path, str]:
+def bad(
+    tmp_path_factory: pytest.TempPathFactory, good: dict[str, Any], tiny_mlp: dict[str, Path]
+) -> dict[Path, str]:
     """One file per kind of bad input, each with the start of the problem the CLI reports."""
     directory = tmp_path_factory.mktemp("bad")
     real_keras, real_h5 = good["paths"]["keras3.keras"], good["paths"]["keras3.h5"]
@@ -146,7 +141,8 @@ def bad(tmp_path_factory: pytest.TempPathFactory, good: dict[str, Any]) -> dict[
     wrong_type["config"]["layers"][1]["inbound_nodes"] = 7
     add("wrong-type.json", json.dumps(wrong_type), "layer 'block1_conv1': inbound_nodes must be a list")
 
-    weights = tiny_models.save_weights(tiny_models.mlp(tiny_models.keras3()), directory / "mlp.weights.h5")
+    weights = directory / "mlp.weights.h5"
+    weights.write_bytes(tiny_mlp["weights"].read_bytes())
     cases[weights] = "HDF5 file has no model_config attribute"
     (directory / "directory.keras").mkdir()
     cases[directory / "directory.keras"] = "is a directory, not a model file"
@@ -209,7 +205,9 @@ def test_exit_0_when_every_input_is_good(good: dict[str, Any], output_format: st
         assert len(models_by_path(result)) == len(good["paths"]) + 1
 
 
-def test_a_directory_is_searched_recursively(good: dict[str, Any], tmp_path: Path) -> None:
+def test_a_directory_is_searched_recursively(
+    good: dict[str, Any], tiny_mlp: dict[str, Path], tmp_path: Path
+) -> None:
     """Model files at any depth are read; JSON that is no Keras config, weights-only .h5 and
     the folders of other tools are passed over without a word."""
     root = tmp_path / "project"
@@ -225,7 +223,7 @@ def test_a_directory_is_searched_recursively(good: dict[str, Any], tmp_path: Pat
         expected.append(target)
     (root / "package.json").write_text('{"name": "web-app", "dependencies": {"left-pad": "1.0.0"}}')
     (root / "models" / "tsconfig.json").write_text('{"compilerOptions": {"strict": true}}')
-    tiny_models.save_weights(tiny_models.mlp(tiny_models.keras3()), root / "models" / "b.weights.h5")
+    (root / "models" / "b.weights.h5").write_bytes(tiny_mlp["weights"].read_bytes())
     for skipped in ("node_modules", ".git", "__pycache__"):
         (root / skipped).mkdir()
         (root / skipped / "d.keras").write_bytes(b"not a model")
@@ -253,7 +251,7 @@ def test_named_pipes_do_not_hang(good: dict[str, Any], tmp_path: Path) -> None:
     (tmp_path / "searched").mkdir()
     os.mkfifo(tmp_path / "searched" / "pipe.json")
     os.mkfifo(tmp_path / "pipe.keras")
-    result = run(tmp_path / "pipe.keras", tmp_path / "searched", good["paths"]["keras3.json"])
+    result = run(tmp_path / "pipe.keras", tmp_path / "searched", good["paths"]["keras3.json"], env=cli_env())
     assert result.returncode == 2
     problem = "is not a regular file (a pipe or a device?)"
     assert error_lines(result) == {
@@ -323,22 +321,9 @@ def test_zip_bomb_fails_fast_in_bounded_memory(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def lambdas(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """Models whose Lambda creates a marker file if its code ever runs. Keras runs it to build
-    the model, so the marker is deleted after saving, before energy-lint sees the files."""
-    directory = tmp_path_factory.mktemp("lambda")
-    marker = directory / "lambda-code-ran"
-    paths = {}
-    for flavour, module, formats in (
-        ("keras3", tiny_models.keras3(), tiny_models.KERAS3_FORMATS),
-        ("keras2", tiny_models.tf_keras(), tiny_models.TF_KERAS_FORMATS),
-    ):
-        model = tiny_models.lambda_model(module, marker)
-        saved = tiny_models.save(model, directory, f"lambda-{flavour}", formats)
-        paths.update({f"{flavour}.{fmt}": path for fmt, path in saved.items()})
-        assert marker.exists()  # the trap works: Keras ran the code once, building the model
-        marker.unlink()
-    return {"paths": paths, "marker": marker, "params": model.count_params()}
+def lambdas(tiny_lambdas: dict[str, Any]) -> dict[str, Any]:
+    """Models whose Lambda would create a marker file if its code ever ran (conftest.py)."""
+    return tiny_lambdas
 
 
 def test_lambda_code_is_never_run(lambdas: dict[str, Any]) -> None:

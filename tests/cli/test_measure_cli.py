@@ -11,6 +11,8 @@ import pytest
 
 from energy_lint.calibration.projection import project
 
+pytestmark = [pytest.mark.keras, pytest.mark.slow]
+
 ROOT = Path(__file__).parents[2]
 
 pytest.importorskip("codecarbon")

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 
 from energy_lint.calibration.profile_writer import write_profile
 from energy_lint.estimation.trees import TreeEnsemble
+from tests.in_process import invoke
 
 
 def leaf(value: float) -> TreeEnsemble:
@@ -22,11 +21,7 @@ def leaf(value: float) -> TreeEnsemble:
 
 
 def profiles(root: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ENERGY_LINT_PROFILES": str(root)}
-    return subprocess.run(
-        [sys.executable, "-m", "energy_lint", "profiles", "--format", "json"],
-        capture_output=True, text=True, timeout=60, env=env,
-    )  # fmt: skip
+    return invoke("profiles", "--format", "json", cwd=root, env={"ENERGY_LINT_PROFILES": str(root)})
 
 
 def test_user_profiles_are_listed_with_their_power_source_and_errors(tmp_path: Path) -> None:
@@ -64,9 +59,6 @@ def test_training_predictors_are_described_alike_by_profiles_and_by_check(tmp_pa
     assert "conv" in training["families"] and training["cv_rmspe_generic"] > 0
     assert any("adam" in optimizer.lower() for optimizer in training["optimizer"])
     examples = Path(__file__).parents[2] / "examples"
-    checked = subprocess.run(
-        [sys.executable, "-m", "energy_lint", "check", str(examples / "mobilenet.json"), "--profile",
-         "cpu-epyc-2core-tf", "--format", "json", "--exit-zero"],
-        capture_output=True, text=True, timeout=60, cwd=tmp_path,
-    )  # fmt: skip
+    arguments = ["--profile", "cpu-epyc-2core-tf", "--format", "json", "--exit-zero"]
+    checked = invoke("check", examples / "mobilenet.json", *arguments, cwd=tmp_path)
     assert json.loads(checked.stdout)["profile"]["training"] == training

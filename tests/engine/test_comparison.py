@@ -16,6 +16,8 @@ from tests.check_cli import EXAMPLES, document, run_check
 from tests.integrations.git_repo import commit_all, copy_example, new_repo
 from tests.tiny_models import keras3, save
 
+pytestmark = [pytest.mark.keras, pytest.mark.slow]
+
 CONFIG = '[budgets]\nregression = "+5%"\n'
 SCHEMA = json.loads((Path(__file__).parents[1] / "schemas" / "check-v1.schema.json").read_text())
 

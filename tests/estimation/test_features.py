@@ -13,6 +13,8 @@ from energy_lint.estimation.families import FREE, GENERIC, family_of
 from energy_lint.estimation.features import COMMON, layer_features, row_features
 from energy_lint.graph import read_model
 
+pytestmark = pytest.mark.keras
+
 ROOT = Path(__file__).parents[2]
 MODELS = sorted((ROOT / "examples").glob("*.json")) + sorted((ROOT / "calibration" / "models").glob("*.json"))
 

@@ -13,7 +13,7 @@ from energy_lint.estimation.profile import find_profile, load_profile
 from energy_lint.estimation.training_estimate import TrainingPlan, estimate_training, with_batch_size
 from energy_lint.graph import read_model
 from tests.check_cli import CPU_PROFILE, EXAMPLES
-from tests.rules.test_rules import TRAINING_PROFILE
+from tests.rules.cases import TRAINING_PROFILE
 
 
 def test_steps_round_up_to_whole_batches() -> None:

@@ -16,7 +16,8 @@ import pytest
 from energy_lint.errors import ModelReadError
 from energy_lint.graph import read_model
 from energy_lint.graph.build import MAX_LAYER_CALLS
-from tests import tiny_models
+
+pytestmark = pytest.mark.keras
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 Config = dict[str, Any]
@@ -33,19 +34,10 @@ def resnet50() -> Config:
 
 
 @pytest.fixture(scope="module")
-def saved(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Config]:
+def saved(tiny_convnets: dict[str, Any], tiny_lambdas: dict[str, Any]) -> dict[str, Config]:
     """Configs Keras wrote: a branching model in Keras 3 and in tf.keras 2 (whose call format
     differs), and a Lambda model whose edges carry the shapes Keras 3 recorded."""
-    directory = tmp_path_factory.mktemp("saved")
-    marker = directory / "lambda-ran"
-    keras, tf_keras = tiny_models.keras3(), tiny_models.tf_keras()
-    configs = {
-        "keras3": json.loads(tiny_models.convnet(keras).to_json()),
-        "keras2": json.loads(tiny_models.convnet(tf_keras).to_json()),
-        "lambda": json.loads(tiny_models.lambda_model(keras, marker).to_json()),
-    }
-    marker.unlink()
-    return configs
+    return {**tiny_convnets["configs"], "lambda": tiny_lambdas["configs"]["keras3"]}
 
 
 def layer(config: Config, name: str) -> Config:

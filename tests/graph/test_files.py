@@ -19,18 +19,15 @@ from energy_lint.errors import ModelReadError
 from energy_lint.graph import files, read_model
 from tests import tiny_models
 
+pytestmark = pytest.mark.keras
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @pytest.fixture(scope="module")
-def real(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A tiny Keras 3 model as .keras, .h5 and .json, and its weights alone."""
-    directory = tmp_path_factory.mktemp("real")
-    keras = tiny_models.keras3()
-    model = tiny_models.mlp(keras)
-    paths = tiny_models.save(model, directory, "mlp", tiny_models.KERAS3_FORMATS)
-    paths["weights"] = tiny_models.save_weights(model, directory / "mlp.weights.h5")
-    return paths
+def real(tiny_mlp: dict[str, Path]) -> dict[str, Path]:
+    """A tiny Keras 3 model as .keras, .h5 and .json, and its weights alone (conftest.py)."""
+    return tiny_mlp
 
 
 def read_error(path: Path) -> str:

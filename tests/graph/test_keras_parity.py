@@ -22,6 +22,8 @@ from tests.keras_models import (
     save,
 )
 
+pytestmark = pytest.mark.keras
+
 _NESTED_REPEAT = re.compile(r"@\d+/")
 
 

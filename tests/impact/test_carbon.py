@@ -17,6 +17,8 @@ import pytest
 from energy_lint.errors import EnergyLintError
 from energy_lint.impact.carbon import DATA, CarbonIntensity, UnknownLocationError, co2e_g, intensity_for
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).parents[2]
 SOURCE = json.loads((DATA / "SOURCE.json").read_text())
 COUNTRIES = json.loads((DATA / "countries.json").read_text())

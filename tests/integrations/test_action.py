@@ -17,6 +17,8 @@ import yaml
 
 from tests.integrations.git_repo import GIT_ENV, REPO, commit_all, copy_example, git, new_repo
 
+pytestmark = pytest.mark.slow
+
 ACTION = yaml.safe_load((REPO / "action.yml").read_text())
 EXPRESSION = re.compile(r"\$\{\{\s*([\w.-]+)\s*\}\}")
 CONFIG = """

@@ -18,6 +18,8 @@ import yaml
 from tests.integrations.git_repo import GIT_ENV, REPO, commit_all, copy_example, git, new_repo
 from tests.tiny_models import keras3, save
 
+pytestmark = [pytest.mark.keras, pytest.mark.slow]
+
 CONFIG = '[budgets]\nforward-pass = "600 mJ"\n'
 
 

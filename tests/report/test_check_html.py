@@ -161,6 +161,7 @@ def bar_pixels(colours: list[tuple[int, tuple[int, int, int]]]) -> int:
     return sum(count for count, rgb in colours if max(abs(a - b) for a, b in zip(rgb, target)) <= 2)
 
 
+@pytest.mark.browser
 def test_chromium_draws_the_bars_and_none_without_a_model(tmp_path: Path, chromium: str) -> None:
     page, _, _ = page_of(tmp_path, EXAMPLES / "resnet50.json", name="model.html")
     area = sum(float(a["width"] or 0) * float(a["height"] or 0) for a in page.starts("rect"))

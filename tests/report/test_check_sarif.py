@@ -17,7 +17,7 @@ from energy_lint.report.check_sarif import FINGERPRINT, HOMEPAGE
 from energy_lint.report.rule_docs import github_anchor
 from energy_lint.rules import RULES, RULES_BY_CODE
 from tests.check_cli import CPU_PROFILE, EXAMPLES, REFERENCE, REPO, document, run_check
-from tests.rules.test_rules import CASES, PROFILES, model_path, rule_args
+from tests.rules.cases import CASES, PROFILES, model_path, rule_args
 
 SCHEMA = json.loads((REPO / "tests" / "schemas" / "sarif-schema-2.1.0.json").read_text())
 VALIDATOR = jsonschema.validators.validator_for(SCHEMA)(SCHEMA)
@@ -55,7 +55,7 @@ def baseline_args(model: str, directory: Path) -> tuple[str, ...]:
 
 
 def checked_case(code: str, directory: Path) -> tuple[str, Any]:
-    """The rule's fixture from tests/rules/test_rules.py, copied under `directory`, checked as SARIF."""
+    """The rule's fixture from tests/rules/cases.py, copied under `directory`, checked as SARIF."""
     config, triggering, _ = CASES[code]
     (directory / "energy-lint.toml").write_text(config)
     model = pretty_copy(model_path(triggering, directory), directory)

@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
+
+from tests.in_process import invoke
 
 ROOT = Path(__file__).parents[2]
 SCHEMA = json.loads((ROOT / "tests" / "schemas" / "inspect-v1.schema.json").read_text())
 
 
 def inspect_json(*args: str) -> tuple[int, dict]:
-    result = subprocess.run(
-        [sys.executable, "-m", "energy_lint", "inspect", "--format", "json", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = invoke("inspect", "--format", "json", *args, cwd=ROOT)
     return result.returncode, json.loads(result.stdout)
 
 

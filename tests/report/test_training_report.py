@@ -9,7 +9,7 @@ import pytest
 from energy_lint.report import CHECK_FORMATS
 from energy_lint.units import format_energy
 from tests.check_cli import EXAMPLES, document, run_check
-from tests.rules.test_rules import TRAINING_PROFILE
+from tests.rules.cases import TRAINING_PROFILE
 
 CONFIG = "[training]\nepochs = 10\ntraining-samples = 50_000\nvalidation-samples = 10_000\nbatch-size = 64\n"
 MODEL = EXAMPLES / "mobilenet_v3_small.json"

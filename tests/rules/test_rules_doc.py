@@ -14,6 +14,8 @@ from energy_lint.report.rule_docs import github_anchor, heading, rules_document
 from energy_lint.rules import RULES
 from tests.check_cli import REPO
 
+pytestmark = pytest.mark.slow
+
 DOC = REPO / "docs" / "rules.md"
 SCRIPT = REPO / "scripts" / "make_rules_doc.py"
 

@@ -13,6 +13,8 @@ import pytest
 from energy_lint.graph import read_model
 from tests.keras_models import ZOO, keras_module, save
 
+pytestmark = pytest.mark.keras
+
 _KERNELS = ("kernel", "depthwise_kernel", "pointwise_kernel", "recurrent_kernel")
 
 
