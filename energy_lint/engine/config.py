@@ -16,6 +16,7 @@ from ..errors import EnergyLintError
 from ..estimation.training_estimate import TrainingPlan
 from ..impact.quality import QualitySettings
 from ..results import Budgets
+from ..rules import RULES
 from ..units import parse_energy_j, parse_mass_g, parse_percent
 
 if sys.version_info >= (3, 11):
@@ -246,8 +247,6 @@ _CODE = re.compile(r"^EL\d{0,3}$")
 
 
 def _codes(path: Path, key: str, value: Any) -> list[str]:
-    from ..rules import RULES
-
     codes = []
     for code in _strings(path, key, value):
         code = code.upper()
@@ -335,8 +334,6 @@ def _check_glob(path: Path, where: str, pattern: str) -> None:
 
 
 def _severity(path: Path, value: Any) -> dict[str, str]:
-    from ..rules import RULES
-
     if not isinstance(value, dict):
         raise ConfigError(f'{path}: severity must be a table of rule code = "error" or "warning"')
     known = {rule.code for rule in RULES}

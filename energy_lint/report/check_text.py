@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from ..graph.layers.base import shape_text
 from ..results import Violation
+from ..rules import RULES_BY_CODE
 from ..units import format_count, format_energy, format_mass
 from .run import CheckRun
 from .summary import GREENER_HEAD, change_phrase, extra_lines, greener_rows
@@ -146,8 +147,6 @@ def _change(result) -> str:  # result: ModelResult
 
 
 def summary(run: CheckRun, console) -> None:
-    from ..rules import RULES_BY_CODE
-
     by_code = run.by_code
     if run.statistics and by_code:
         for code in sorted(by_code):

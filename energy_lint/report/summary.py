@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..estimation.forward_pass import LayerEstimate
+from ..impact.hardware_comparison import cheapest
 from ..results import ModelResult
-from ..units import format_energy
+from ..units import format_count, format_energy, format_mass
 
 
 def energy_by_type(result: ModelResult, limit: int = 8) -> list[tuple[str, float]]:
@@ -58,8 +59,6 @@ def training_phrase(result: ModelResult) -> str:
     """ "10 epochs x 1,563 steps at batch 32 + 313 validation passes: 4.2 kJ (90%: 3.1 kJ to
     5.9 kJ), 0.51 g CO2e; a step costs 2.9x a forward pass", "not estimated (...)", or "" when
     no training is configured."""
-    from ..units import format_mass
-
     plan, training = result.training_plan, result.training
     if plan is None:
         return ""
@@ -80,8 +79,6 @@ def training_phrase(result: ModelResult) -> str:
 def quality_phrase(result: ModelResult) -> str:
     """ "accuracy 0.761 (models/a.metrics.json) · score 96.4 for 2.1 kWh in use (training +
     10M inferences)", or "" when the model declares no quality."""
-    from ..units import format_count
-
     quality, settings = result.quality, result.quality_settings
     if quality is None or settings is None or result.score is None:
         return ""
@@ -107,9 +104,6 @@ def greener_rows(result: ModelResult) -> list[tuple[str, ...]]:
     """One row per profile of a --profile A --profile B run (none for a single profile): the
     model's energy, its training where priced, time where predicted, and the CO2e of its use
     (training + inferences) on that profile's grid; the cheapest marked."""
-    from ..impact.hardware_comparison import cheapest
-    from ..units import format_mass
-
     best = cheapest(result.estimates)
     if best is None:
         return []
@@ -129,9 +123,6 @@ def greener_rows(result: ModelResult) -> list[tuple[str, ...]]:
 
 
 def greenest_cell(result: ModelResult) -> str:
-    from ..impact.hardware_comparison import cheapest
-    from ..units import format_mass
-
     best = cheapest(result.estimates)
     return f"`{_cell(best.profile)}` ({format_mass(best.use_co2e_g)})" if best else "-"
 
@@ -147,8 +138,6 @@ def markdown_table(results: list[ModelResult]) -> str:
     """One row per model: energy per pass and per sample, CO2e, the change against the base
     when there is one, and the violations. The job summary of `github` and the head of
     `markdown` share it."""
-    from ..units import format_mass
-
     compared = any(result.base is not None for result in results)
     trained = any(result.training_plan is not None for result in results)
     profiled = any(len(result.estimates) > 1 for result in results)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..impact.quality import points_needed, score
 from ..results import ModelResult
 from ..units import format_energy
 from .base import ERROR, Finding
@@ -38,8 +39,6 @@ SEVERITY = ERROR
 
 
 def check(model: ModelResult) -> Iterator[Finding]:
-    from ..impact.quality import points_needed, score
-
     base, quality, settings = model.base, model.quality, model.quality_settings
     if base is None or quality is None or settings is None or model.score is None:
         return
