@@ -1,0 +1,130 @@
+"""Energy of a generation workload: the prefill (one forward pass over the prompt) and each
+decode step with a key/value cache, where one new token's projections and MLP run once and its
+attention reads every cached position, so a step costs more as the context grows.
+
+Decode step t (1-based) of a prompt of P tokens attends to P + t positions (min(P + t, window)
+on a sliding-window layer). Every node of a step but the attention products is independent of
+t and is priced once; the attention products are priced at each step's context, all in one
+batch per predictor. Past MAX_EXACT_STEPS steps, the steps are priced at MAX_EXACT_STEPS evenly
+spaced contexts and the rest interpolated linearly (the attention cost is smooth in the
+context); the figure says which."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from ..graph import LayerNode, ModelGraph
+from ..graph.architectures.base import ATTENTION_CORE, TransformerGraph, decode_nodes
+from .forward_pass import Estimate, price_layers
+from .profile import HardwareProfile
+
+MAX_EXACT_STEPS = 512
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What a model is asked to do: a prompt of `sequence_length` tokens, then
+    `generated_tokens` new tokens one at a time."""
+
+    sequence_length: int
+    generated_tokens: int
+
+
+@dataclass
+class GenerationEstimate:
+    prompt_tokens: int
+    generated_tokens: int
+    batch_size: int
+    prefill_j: float
+    decode_j: float
+    """All decode steps of the batch together."""
+    exact: bool
+    """Whether every decode step was priced (False: sampled and interpolated)."""
+    prefill_by_type: dict[str, float] = field(default_factory=dict)
+    decode_by_type: dict[str, float] = field(default_factory=dict)
+    """Layer-sum energy per layer class over all decode steps (before the whole-model
+    correction), where the energy goes."""
+
+    @property
+    def per_token_j(self) -> float:
+        """Energy per generated token of one sequence (the prefill's per prompt token for an
+        encoder, which generates nothing)."""
+        if self.generated_tokens:
+            return self.decode_j / (self.generated_tokens * self.batch_size)
+        return self.prefill_j / (self.prompt_tokens * self.batch_size)
+
+    @property
+    def per_1000_tokens_j(self) -> float:
+        """Prefill plus decode over every token processed (prompt and generated), x 1000."""
+        tokens = (self.prompt_tokens + self.generated_tokens) * self.batch_size
+        return 1000.0 * (self.prefill_j + self.decode_j) / tokens
+
+
+def _by_type(estimates: list, counts: list[float] | None = None) -> dict[str, float]:
+    totals: dict[str, float] = defaultdict(float)
+    for index, entry in enumerate(estimates):
+        totals[entry.type] += entry.energy_j * (counts[index] if counts else 1.0)
+    return dict(totals)
+
+
+def _steps(generated: int) -> tuple[np.ndarray, bool]:
+    if generated <= MAX_EXACT_STEPS:
+        return np.arange(1, generated + 1), True
+    return np.unique(np.linspace(1, generated, MAX_EXACT_STEPS).round().astype(int)), False
+
+
+def estimate_generation(
+    graph: ModelGraph, profile: HardwareProfile, prefill: Estimate, workload: Workload
+) -> GenerationEstimate | None:
+    """The workload's figures for a model built from its configuration; None for any other."""
+    spec = graph.transformer if isinstance(graph, TransformerGraph) else None
+    if spec is None:
+        return None
+    prompt, batch = graph.sequence_length, graph.batch_size
+    generated = workload.generated_tokens if spec.generates else 0
+    result = GenerationEstimate(
+        prompt, generated, batch, prefill.energy_j, 0.0, True, _by_type(prefill.layers)
+    )
+    if not generated:
+        return result
+    step = decode_nodes(spec, batch, prompt + 1)
+    fixed = [node for node in step if node.type != ATTENTION_CORE]
+    cores = [node for node in step if node.type == ATTENTION_CORE]
+    fixed_estimates = price_layers(fixed, profile)
+    fixed_sum = sum(entry.energy_j for entry in fixed_estimates)
+    steps, exact = _steps(generated)
+    # One attention node per (kind of layer, step); kinds differ by their window.
+    kinds: dict[int | None, tuple[LayerNode, int]] = {}
+    for node in cores:
+        window = node.config.get("sliding_window")
+        template, count = kinds.get(window, (node, 0))
+        kinds[window] = (template, count + 1)
+    rows: list[LayerNode] = []
+    for template, _ in kinds.values():
+        window = template.config.get("sliding_window")
+        query, key = template.input_shapes
+        for t in steps:
+            context = int(prompt + t)
+            attended = min(context, window) if window else context
+            assert query is not None and key is not None
+            shapes = [query, (key[0], attended, key[2])]
+            rows.append(
+                replace(
+                    template, name=f"attention.core@{context}", input_shapes=shapes, output_shapes=[query]
+                )
+            )
+    core_estimates = price_layers(rows, profile)
+    energies = np.array([entry.energy_j for entry in core_estimates]).reshape(len(kinds), len(steps))
+    counts = np.array([count for _, count in kinds.values()], dtype=np.float64)
+    layer_sums = fixed_sum + counts @ energies
+    step_energy = profile.correction.predict(layer_sums)
+    every = np.arange(1, generated + 1)
+    result.decode_j = float(np.interp(every, steps, step_energy).sum())
+    result.exact = exact
+    decode_by_type = {name: j * generated for name, j in _by_type(fixed_estimates).items()}
+    decode_by_type[ATTENTION_CORE] = float(np.interp(every, steps, counts @ energies).sum())
+    result.decode_by_type = decode_by_type
+    return result
