@@ -11,6 +11,9 @@ import pytest
 from energy_lint.rules import RULES, selected_codes
 from tests.check_cli import CPU_PROFILE, EXAMPLES, REFERENCE, codes, document, run_check
 
+CONFIGS = "../tests/graph/architectures/configs"
+"""Hugging Face config.json files (from the examples directory)."""
+
 # code: (config, model that triggers it, model that does not)
 CASES = {
     "EL101": ('[budgets]\nforward-pass = "600 mJ"\n', "resnet50.json", "mobilenet_v3_small.json"),
@@ -35,6 +38,11 @@ CASES = {
         'inferences = 1000\n[[overrides]]\npaths = ["*"]\nreason = "r"\nquality = 0.8\n',
         "resnet50.json",
         "vgg16.json",
+    ),
+    "EL107": (
+        'sequence-length = 64\ngenerated-tokens = 16\n[budgets]\nper-token = "1 J"\n',
+        f"{CONFIGS}/llama-2-70b.json",
+        f"{CONFIGS}/gpt2.json",
     ),
     "EL201": ("", "../calibration/models/lstm_classifier.json", "resnet50.json"),
     "EL301": ("", "WIDE", "vgg16.json"),
@@ -128,7 +136,7 @@ def test_every_rule_documents_what_why_and_an_example(rule) -> None:
 
 
 def test_selection_by_prefix_follows_the_most_specific_entry() -> None:
-    budgets = {f"EL10{n}" for n in range(1, 7)}
+    budgets = {f"EL10{n}" for n in range(1, 8)}
     assert selected_codes(("EL",), ("EL3",), ()) == budgets | {"EL201"}
     assert "EL302" in selected_codes(("EL",), ("EL3",), ("EL302",))
     assert selected_codes(("EL1",), (), ()) == budgets
