@@ -12,16 +12,17 @@ context); the figure says which."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..graph import LayerNode, ModelGraph
-from ..graph.architectures.base import ATTENTION_CORE, TransformerGraph, decode_nodes
-from .forward_pass import Estimate, price_layers
+from ..graph.architectures.base import ATTENTION_CORE, TransformerGraph, decode_parts
+from .forward_pass import Estimate, LayerEstimate, price_layers
 from .profile import HardwareProfile
 
-MAX_EXACT_STEPS = 512
+MAX_EXACT_STEPS = 128
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class GenerationEstimate:
         return 1000.0 * (self.prefill_j + self.decode_j) / tokens
 
 
-def _by_type(estimates: list, counts: list[float] | None = None) -> dict[str, float]:
+def _by_type(estimates: Sequence[LayerEstimate], counts: Sequence[float] | None = None) -> dict[str, float]:
     totals: dict[str, float] = defaultdict(float)
     for index, entry in enumerate(estimates):
         totals[entry.type] += entry.energy_j * (counts[index] if counts else 1.0)
@@ -90,41 +91,39 @@ def estimate_generation(
     )
     if not generated:
         return result
-    step = decode_nodes(spec, batch, prompt + 1)
-    fixed = [node for node in step if node.type != ATTENTION_CORE]
-    cores = [node for node in step if node.type == ATTENTION_CORE]
-    fixed_estimates = price_layers(fixed, profile)
-    fixed_sum = sum(entry.energy_j for entry in fixed_estimates)
+    parts = decode_parts(spec, batch, prompt + 1)
+    fixed = [(node, count) for node, count in parts if node.type != ATTENTION_CORE]
+    cores = [(node, count) for node, count in parts if node.type == ATTENTION_CORE]
+    fixed_counts = [float(count) for _, count in fixed]
     steps, exact = _steps(generated)
-    # One attention node per (kind of layer, step); kinds differ by their window.
-    kinds: dict[int | None, tuple[LayerNode, int]] = {}
-    for node in cores:
-        window = node.config.get("sliding_window")
-        template, count = kinds.get(window, (node, 0))
-        kinds[window] = (template, count + 1)
+    # One attention call per (kind of block, step): its key length is the step's context,
+    # capped by the block's window.
     rows: list[LayerNode] = []
-    for template, _ in kinds.values():
+    for template, _ in cores:
         window = template.config.get("sliding_window")
         query, key = template.input_shapes
+        assert query is not None and key is not None
         for t in steps:
             context = int(prompt + t)
             attended = min(context, window) if window else context
-            assert query is not None and key is not None
-            shapes = [query, (key[0], attended, key[2])]
-            rows.append(
-                replace(
-                    template, name=f"attention.core@{context}", input_shapes=shapes, output_shapes=[query]
-                )
-            )
-    core_estimates = price_layers(rows, profile)
-    energies = np.array([entry.energy_j for entry in core_estimates]).reshape(len(kinds), len(steps))
-    counts = np.array([count for _, count in kinds.values()], dtype=np.float64)
-    layer_sums = fixed_sum + counts @ energies
-    step_energy = profile.correction.predict(layer_sums)
+            row = object.__new__(LayerNode)  # a copy of the template; dataclasses.replace is slow
+            row.__dict__.update(template.__dict__)
+            row.name, row.input_shapes = f"attention.core@{context}", [query, (key[0], attended, key[2])]
+            rows.append(row)
+    # One call for the step's fixed part and every attention row: one batch per predictor.
+    priced = price_layers([node for node, _ in fixed] + rows, profile)
+    fixed_estimates, core_estimates = priced[: len(fixed)], priced[len(fixed) :]
+    fixed_sum = sum(
+        entry.energy_j * count for entry, count in zip(fixed_estimates, fixed_counts, strict=True)
+    )
+    energies = np.array([entry.energy_j for entry in core_estimates]).reshape(len(cores), len(steps))
+    counts = np.array([count for _, count in cores], dtype=np.float64)
+    attention = counts @ energies
+    step_energy = profile.correction.predict(fixed_sum + attention)
     every = np.arange(1, generated + 1)
     result.decode_j = float(np.interp(every, steps, step_energy).sum())
     result.exact = exact
-    decode_by_type = {name: j * generated for name, j in _by_type(fixed_estimates).items()}
-    decode_by_type[ATTENTION_CORE] = float(np.interp(every, steps, counts @ energies).sum())
+    decode_by_type = {name: j * generated for name, j in _by_type(fixed_estimates, fixed_counts).items()}
+    decode_by_type[ATTENTION_CORE] = float(np.interp(every, steps, attention).sum())
     result.decode_by_type = decode_by_type
     return result

@@ -14,7 +14,7 @@ calls, not thousands."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from ..layers import spec_for
@@ -267,6 +267,15 @@ def sequence_length(spec: Transformer, requested: int) -> int:
     return requested
 
 
+def _renamed(node: LayerNode, name: str) -> LayerNode:
+    """A copy under another name sharing the template's config and shapes (what lets the
+    estimate price identical calls once); dataclasses.replace is ten times slower."""
+    copy = object.__new__(LayerNode)
+    copy.__dict__.update(node.__dict__)
+    copy.name = name
+    return copy
+
+
 def _stack(spec: Transformer, batch: int, queries: int, keys: Callable[[int | None], int]) -> list[LayerNode]:
     """Every block, each kind of block computed once and copied under each layer's name."""
     templates: dict[int | None, list[LayerNode]] = {}
@@ -275,8 +284,18 @@ def _stack(spec: Transformer, batch: int, queries: int, keys: Callable[[int | No
         window = spec.window(index)
         if window not in templates:
             templates[window] = block_nodes(spec, batch, queries, keys(window), window)
-        nodes += [replace(node, name=f"layers.{index}.{node.name}") for node in templates[window]]
+        prefix = f"layers.{index}."
+        nodes += [_renamed(node, prefix + node.name) for node in templates[window]]
     return nodes
+
+
+def block_counts(spec: Transformer) -> dict[int | None, int]:
+    """How many blocks of each kind (by attention window; None is full attention)."""
+    counts: dict[int | None, int] = {}
+    for index in range(spec.layers):
+        window = spec.window(index)
+        counts[window] = counts.get(window, 0) + 1
+    return counts
 
 
 def forward_nodes(spec: Transformer, batch: int, tokens: int) -> list[LayerNode]:
@@ -286,6 +305,15 @@ def forward_nodes(spec: Transformer, batch: int, tokens: int) -> list[LayerNode]
         *_stack(spec, batch, tokens, lambda window: tokens),
         *_head(spec, batch, tokens),
     ]
+
+
+def decode_parts(spec: Transformer, batch: int, context: int) -> list[tuple[LayerNode, int]]:
+    """One decode step as distinct layer calls and how many times each runs: the embeddings
+    and head once, each kind of block's calls once per block of that kind."""
+    parts = [(node, 1) for node in _embeddings(spec, batch, 1, context - 1)]
+    for window, count in block_counts(spec).items():
+        parts += [(node, count) for node in block_nodes(spec, batch, 1, context, window)]
+    return parts + [(node, 1) for node in _head(spec, batch, 1)]
 
 
 def decode_nodes(spec: Transformer, batch: int, context: int) -> list[LayerNode]:
