@@ -118,3 +118,10 @@ def test_a_tied_head_carries_no_params_of_its_own() -> None:
     graph = read_model(CONFIGS / "gpt2.json")
     head = graph.layers[-1]
     assert head.name == "output" and head.params == 0 and head.macs == 128 * 768 * 50257
+
+
+def test_a_billion_generated_tokens_are_priced_without_a_billion_steps(profile) -> None:
+    few = _generation(CONFIGS / "gpt2.json", profile, 64, 4 * 128)
+    many = _generation(CONFIGS / "gpt2.json", profile, 64, 1_000_000_000)
+    assert not many.exact and many.decode_j > few.decode_j
+    assert many.per_token_j > 0

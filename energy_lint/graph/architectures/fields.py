@@ -9,6 +9,8 @@ from ..layers.base import MAX_DIM
 from .base import ArchitectureError
 
 _MISSING: Any = object()
+MAX_LAYERS = 10_000
+"""The deepest published transformers have a few hundred blocks."""
 
 
 class Fields:
@@ -31,6 +33,14 @@ class Fields:
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_DIM:
             raise ArchitectureError(f"{self.what} config {key!r} must be a positive integer, got {value!r}")
+        return value
+
+    def layers(self, key: str) -> int:
+        """A layer count: a corrupt or hostile config must not make the reader lay out
+        billions of blocks."""
+        value = self.int(key)
+        if value > MAX_LAYERS:
+            raise ArchitectureError(f"{self.what} config {key!r} is {value}, more than {MAX_LAYERS} layers")
         return value
 
     def optional_int(self, key: str) -> int | None:

@@ -23,7 +23,7 @@ def from_keras_hub(class_name: str, raw: Mapping[str, Any]) -> Transformer:
     gemma3 = class_name == "Gemma3Backbone"
     if gemma3 and raw.get("vision_encoder") is not None:
         raise ArchitectureError(f"{class_name} with a vision encoder is not supported (text-only Gemma 3 is)")
-    layers = f.int("num_layers")
+    layers = f.layers("num_layers")
     post = f.bool("use_post_attention_norm", False) or f.bool("use_post_ffw_norm", False)
     sliding = f.bool("use_sliding_window_attention", False)
     period = 6 if gemma3 else 2
@@ -58,7 +58,7 @@ def from_hugging_face(model_type: str, raw: Mapping[str, Any]) -> Transformer:
         note = "the vision tower of a multimodal Gemma 3 is not included"
         return replace(spec, source="Hugging Face 'gemma3' text_config", notes=(note,))
     f = Fields(raw, model_type)
-    hidden, heads, layers = f.int("hidden_size"), f.int("num_attention_heads"), f.int("num_hidden_layers")
+    hidden, heads, layers = f.int("hidden_size"), f.int("num_attention_heads"), f.layers("num_hidden_layers")
     version = {"gemma": 1, "gemma2": 2, "gemma3_text": 3}[model_type]
     period = 6 if version == 3 else 2
     default = [version > 1 and i % period < period - 1 for i in range(layers)]

@@ -16,7 +16,7 @@ def from_keras_hub(class_name: str, raw: Mapping[str, Any]) -> Transformer:
     f = Fields(raw, class_name)
     hidden, heads = f.int("hidden_dim"), f.int("num_query_heads")
     window = f.optional_int("sliding_window")
-    layers = f.int("num_layers")
+    layers = f.layers("num_layers")
     return Transformer(
         architecture="mistral",
         source=class_name,

@@ -21,7 +21,7 @@ def from_keras_hub(class_name: str, raw: Mapping[str, Any]) -> Transformer:
         source=class_name,
         vocabulary=f.int("vocabulary_size"),
         hidden=hidden,
-        layers=f.int("num_layers"),
+        layers=f.layers("num_layers"),
         heads=heads,
         kv_heads=f.int("num_key_value_heads", heads),
         head_dim=f.divided(hidden, "num_query_heads"),

@@ -16,7 +16,7 @@ from .fields import Fields
 
 def from_keras_hub(class_name: str, raw: Mapping[str, Any]) -> Transformer:
     f = Fields(raw, class_name)
-    hidden, heads, layers = f.int("hidden_dim"), f.int("num_query_heads"), f.int("num_layers")
+    hidden, heads, layers = f.int("hidden_dim"), f.int("num_query_heads"), f.layers("num_layers")
     qwen3 = class_name == "Qwen3Backbone"
     sliding = f.bool("use_sliding_window_attention", False)
     return Transformer(
