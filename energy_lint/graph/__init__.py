@@ -72,3 +72,5 @@ def _build_architecture(raw: RawModel, batch_size: int) -> ModelGraph:
         )
     except (ArchitectureError, EnergyLintError, ValueError) as error:
         raise ModelReadError(raw.path, str(error)) from None
+    except RecursionError:
+        raise ModelReadError(raw.path, "model config is nested too deeply") from None

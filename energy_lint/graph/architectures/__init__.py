@@ -3,7 +3,7 @@
 Two sources, one description (`base.Transformer`) per family module, listed here explicitly:
 
 - a KerasHub `.keras` file, whose config.json names the backbone class ("GemmaBackbone") and
-  holds its constructor arguments;
+  holds its constructor arguments (or a CausalLM holding such a backbone);
 - a Hugging Face config.json, named by its `model_type`.
 
 Nothing from the file is run: each family module reads numbers and flags, and `base` lays out
@@ -76,6 +76,11 @@ def describe(config: Mapping[str, Any]) -> Transformer:
             )
         return reader(model_type, config)
     class_name = config.get("class_name")
+    backbone = config["config"].get("backbone")
+    if isinstance(class_name, str) and class_name.endswith("CausalLM") and is_keras_hub_backbone(backbone):
+        # A KerasHub CausalLM is its backbone plus the output projection through the token
+        # embedding (tied, or its reverse matrix), which the backbone's graph already has.
+        return describe(backbone)
     reader = KERAS_HUB.get(class_name) if isinstance(class_name, str) else None
     if reader is None:
         known = ", ".join(sorted(KERAS_HUB))

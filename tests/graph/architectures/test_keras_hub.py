@@ -68,7 +68,18 @@ def backbones(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path,
         path = directory / f"{name}.keras"
         backbone.save(path)
         saved[name] = (path, backbone.count_params())
+    llama = models.LlamaCausalLM(backbone=models.LlamaBackbone(**GQA), preprocessor=None)
+    llama.save(directory / "llama_causal_lm.keras")
+    saved["llama_causal_lm"] = (directory / "llama_causal_lm.keras", llama.count_params())
     return saved
+
+
+@pytest.mark.keras
+def test_a_causal_lm_is_read_through_its_backbone(backbones: dict[str, tuple[Path, int]]) -> None:
+    path, expected = backbones["llama_causal_lm"]
+    graph = read_model(path)
+    assert graph.params == expected
+    assert graph.layers[-1].name == "output"
 
 
 @pytest.mark.keras
