@@ -4,7 +4,9 @@ co2e_per_sample_g,
 layer_sum_j, correction, co2e_inferences_g, per layer its interval and extrapolated features,
 `base` (source, energy_j, change) when a comparison was asked for, `training` (the run and
 its predicted energy) when [tool.energy-lint.training] applies to the model, `quality` (its
-metric and accuracy-per-energy score) where declared, and `estimates`: the model on every
+metric and accuracy-per-energy score) where declared, `generation` (prefill, decode per
+generated token, per 1,000 tokens, by layer type) for a transformer read from its
+configuration, and `estimates`: the model on every
 profile of the run (`profiles`, one per --profile), with `cheapest` when there are several."""
 
 from __future__ import annotations
