@@ -48,3 +48,10 @@ def test_sarif_properties_carry_the_workload(workdir: Path) -> None:
     sarif = json.loads(result.stdout)
     results = sarif["runs"][0]["results"]
     assert any(r["ruleId"] == "EL107" for r in results)
+
+
+def test_an_override_sets_the_workload_of_its_paths(workdir: Path) -> None:
+    override = '[[overrides]]\npaths = ["**/gpt2.json"]\nreason = "short prompts"\nsequence-length = 16\n'
+    (workdir / "energy-lint.toml").write_text(CONFIG + override)
+    generation = document(run_check(GPT2, "--format", "json", cwd=workdir))["models"][0]["generation"]
+    assert (generation["prompt_tokens"], generation["generated_tokens"]) == (16, 32)

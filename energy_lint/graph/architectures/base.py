@@ -191,7 +191,7 @@ def block_nodes(
     return nodes
 
 
-def _embeddings(spec: Transformer, batch: int, queries: int, first: int) -> list[LayerNode]:
+def _embeddings(spec: Transformer, batch: int, queries: int) -> list[LayerNode]:
     """Token (or patch) embeddings and learned positions, for `queries` positions."""
     d = spec.hidden
     x: Shape = (batch, queries, d)
@@ -237,7 +237,6 @@ def _embeddings(spec: Transformer, batch: int, queries: int, first: int) -> list
         nodes += [_node("embeddings.segment", "Embedding", table, [ids]), _add("embeddings.add_segment", x)]
     if spec.embedding_norm:
         nodes.append(_norm(spec, "embeddings.norm", x))
-    del first
     return nodes
 
 
@@ -301,7 +300,7 @@ def block_counts(spec: Transformer) -> dict[int | None, int]:
 def forward_nodes(spec: Transformer, batch: int, tokens: int) -> list[LayerNode]:
     """A forward pass over `tokens` positions (the prompt): what prefill costs."""
     return [
-        *_embeddings(spec, batch, tokens, 0),
+        *_embeddings(spec, batch, tokens),
         *_stack(spec, batch, tokens, lambda window: tokens),
         *_head(spec, batch, tokens),
     ]
@@ -310,7 +309,7 @@ def forward_nodes(spec: Transformer, batch: int, tokens: int) -> list[LayerNode]
 def decode_parts(spec: Transformer, batch: int, context: int) -> list[tuple[LayerNode, int]]:
     """One decode step as distinct layer calls and how many times each runs: the embeddings
     and head once, each kind of block's calls once per block of that kind."""
-    parts = [(node, 1) for node in _embeddings(spec, batch, 1, context - 1)]
+    parts = [(node, 1) for node in _embeddings(spec, batch, 1)]
     for window, count in block_counts(spec).items():
         parts += [(node, count) for node in block_nodes(spec, batch, 1, context, window)]
     return parts + [(node, 1) for node in _head(spec, batch, 1)]
@@ -320,7 +319,7 @@ def decode_nodes(spec: Transformer, batch: int, context: int) -> list[LayerNode]
     """One decode step with a key/value cache: one new token whose attention reads `context`
     positions (the cache and itself); projections and MLPs see the new token only."""
     return [
-        *_embeddings(spec, batch, 1, context - 1),
+        *_embeddings(spec, batch, 1),
         *_stack(spec, batch, 1, lambda window: context),
         *_head(spec, batch, 1),
     ]
