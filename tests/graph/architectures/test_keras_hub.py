@@ -74,7 +74,6 @@ def backbones(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path,
     return saved
 
 
-@pytest.mark.keras
 def test_a_causal_lm_is_read_through_its_backbone(backbones: dict[str, tuple[Path, int]]) -> None:
     path, expected = backbones["llama_causal_lm"]
     graph = read_model(path)
@@ -82,7 +81,6 @@ def test_a_causal_lm_is_read_through_its_backbone(backbones: dict[str, tuple[Pat
     assert graph.layers[-1].name == "output"
 
 
-@pytest.mark.keras
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_params_match_count_params(name: str, backbones: dict[str, tuple[Path, int]]) -> None:
     path, expected = backbones[name]
@@ -91,7 +89,6 @@ def test_params_match_count_params(name: str, backbones: dict[str, tuple[Path, i
     assert not graph.unknown_layers
 
 
-@pytest.mark.keras
 def test_unknown_backbone_is_one_line_naming_the_known(
     backbones: dict[str, tuple[Path, int]], tmp_path: Path
 ) -> None:
