@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from .estimation.forward_pass import Estimate
+from .estimation.generation import GenerationEstimate
 from .estimation.training_estimate import TrainingEstimate, TrainingPlan
 from .graph import ModelGraph
 from .impact.hardware_comparison import ProfileEstimate
@@ -25,6 +26,8 @@ class Budgets:
     """A single layer above this share of the total is reported (EL201)."""
     training_j: float | None = None
     training_co2e_g: float | None = None
+    per_token_j: float | None = None
+    """Energy per generated token (EL107), for a model built from its configuration."""
 
     def updated(self, values: dict[str, float]) -> Budgets:
         return replace(self, **values)
@@ -81,6 +84,9 @@ class ModelResult:
     quality_settings: QualitySettings | None = None
     estimates: list[ProfileEstimate] = field(default_factory=list)
     """The model on each profile of the run, the first being the one above."""
+    generation: GenerationEstimate | None = None
+    """Prefill, decode per token and per 1,000 tokens, for a model built from its
+    configuration (KerasHub backbone, Hugging Face config.json); None for any other."""
 
     @property
     def use_energy_j(self) -> float:

@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..errors import EnergyLintError
+from ..estimation.generation import Workload
 from ..estimation.training_estimate import TrainingPlan
 from ..impact.quality import QualitySettings
 from ..results import Budgets
@@ -45,6 +46,7 @@ BUDGET_KEYS = {
     "layer-share": ("layer_share", parse_percent),
     "training": ("training_j", parse_energy_j),
     "training-co2e": ("training_co2e_g", parse_mass_g),
+    "per-token": ("per_token_j", parse_energy_j),
 }
 TRAINING_KEYS = ("epochs", "training-samples", "validation-samples", "batch-size")
 """[tool.energy-lint.training]: positive integers; epochs and training-samples are required
@@ -52,7 +54,12 @@ TRAINING_KEYS = ("epochs", "training-samples", "validation-samples", "batch-size
 0 and batch-size to 32."""
 QUALITY_KEYS = {"metric": str, "scale": float, "points-per-decade": float, "tolerance": float}
 """[tool.energy-lint.quality]: how EL106 weighs quality against energy (quality.py)."""
-OVERRIDE_KEYS = {"paths", "layers", "reason", "budgets", "ignore", "training", "quality"}
+WORKLOAD_KEYS = {"sequence-length": 1, "generated-tokens": 0}
+"""Models built from their configuration (KerasHub backbones, Hugging Face config.json): the
+prompt's tokens and the tokens generated after it, at the top level or per override; the value
+is the smallest allowed."""
+DEFAULT_WORKLOAD = Workload(sequence_length=128, generated_tokens=128)
+OVERRIDE_KEYS = {"paths", "layers", "reason", "budgets", "ignore", "training", "quality", *WORKLOAD_KEYS}
 SEVERITIES = ("error", "warning")
 
 
@@ -69,6 +76,7 @@ class Override:
     ignore: tuple[str, ...]
     training: dict[str, int] = field(default_factory=dict)
     quality: float | None = None
+    workload: dict[str, int] = field(default_factory=dict)
 
     def matches_path(self, path: str) -> bool:
         return not self.paths or any(_glob_match(path, pattern) for pattern in self.paths)
@@ -89,6 +97,8 @@ class ModelSettings:
     quality_settings: QualitySettings
     overrides: tuple[Override, ...] = ()
     """The overrides whose paths match the model: what `ignores` consults."""
+    workload: Workload = DEFAULT_WORKLOAD
+    """Prompt and generated tokens, for a model built from its configuration."""
 
     def ignores(self, code: str, layer: str | None) -> bool:
         """An override ignores a code for its paths; one with layer globs only for those layers."""
@@ -111,6 +121,8 @@ class Config:
     training: dict[str, int] = field(default_factory=dict)
     """[tool.energy-lint.training] as given, keys with underscores."""
     quality: QualitySettings = field(default_factory=QualitySettings)
+    workload: dict[str, int] = field(default_factory=dict)
+    """sequence-length and generated-tokens as given, keys with underscores."""
 
     @property
     def root(self) -> Path:
@@ -123,14 +135,16 @@ class Config:
         relative = self.relative(model_path)
         matching = tuple(o for o in self.overrides if o.matches_path(relative))
         budgets, training, quality = self.budgets, dict(self.training), None
+        workload = {**DEFAULT_WORKLOAD.__dict__, **self.workload}
         for override in matching:
+            workload.update(override.workload)
             if override.budgets:
                 budgets = budgets.updated(override.budgets)
             training.update(override.training)
             if override.quality is not None:
                 quality = override.quality
         plan = TrainingPlan(**training) if {"epochs", "training_samples"} <= training.keys() else None
-        return ModelSettings(budgets, plan, quality, self.quality, matching)
+        return ModelSettings(budgets, plan, quality, self.quality, matching, Workload(**workload))
 
     def relative(self, model_path: str) -> str:
         path = Path(model_path).resolve()
@@ -197,6 +211,8 @@ def parse_config(table: dict[str, Any], path: Path) -> Config:
             config.severity = _severity(path, value)
         elif key == "quality":
             config.quality = _quality_settings(path, value)
+        elif key in WORKLOAD_KEYS:
+            config.workload.update(_workload(path, "", {key: value}))
         elif key == "training":
             config.training = _training(path, "training", value)
             if config.training and not {"epochs", "training_samples"} <= set(config.training):
@@ -215,7 +231,7 @@ def parse_config(table: dict[str, Any], path: Path) -> Config:
 
 
 def _known_keys() -> list[str]:
-    return [*OPTION_KEYS, "budgets", "overrides", "severity", "training", "quality"]
+    return [*OPTION_KEYS, *WORKLOAD_KEYS, "budgets", "overrides", "severity", "training", "quality"]
 
 
 def _typed(path: Path, key: str, value: Any, kind: type) -> Any:
@@ -294,7 +310,19 @@ def _override(path: Path, index: int, item: Any) -> Override:
         ignore=tuple(_codes(path, f"{where}.ignore", item.get("ignore", []))),
         training=_training(path, f"{where}.training", item.get("training", {})),
         quality=_typed(path, f"{where}.quality", item["quality"], float) if "quality" in item else None,
+        workload=_workload(path, f"{where}.", {k: v for k, v in item.items() if k in WORKLOAD_KEYS}),
     )
+
+
+def _workload(path: Path, where: str, values: dict[str, Any]) -> dict[str, int]:
+    workload = {}
+    for key, number in values.items():
+        least = WORKLOAD_KEYS[key]
+        if not isinstance(number, int) or isinstance(number, bool) or number < least:
+            kind = "a positive integer" if least else "an integer of 0 or more"
+            raise ConfigError(f"{path}: {where}{key} must be {kind}, got {number!r}")
+        workload[key.replace("-", "_")] = number
+    return workload
 
 
 def _training(path: Path, where: str, value: Any) -> dict[str, int]:

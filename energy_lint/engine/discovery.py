@@ -59,7 +59,8 @@ def _is_model_candidate(path: Path) -> bool:
 
 
 def _looks_like_keras_json(path: Path) -> bool:
-    """A searched JSON file is a model candidate if it starts like a Keras config."""
+    """A searched JSON file is a model candidate if it starts like a Keras config or a Hugging
+    Face config.json (a model_type; tokenizer and generation configs have none)."""
     if not path.is_file():
         return True  # a pipe could block forever: the reader refuses it with a message
     try:
@@ -67,4 +68,4 @@ def _looks_like_keras_json(path: Path) -> bool:
             head = handle.read(_JSON_SNIFF_BYTES)
     except OSError:
         return True  # let the reader report why it cannot be read
-    return b'"class_name"' in head
+    return b'"class_name"' in head or b'"model_type"' in head

@@ -10,9 +10,12 @@ from dataclasses import dataclass, field, replace
 
 from ..errors import EnergyLintError, ModelReadError
 from ..estimation.forward_pass import estimate
+from ..estimation.generation import estimate_generation
 from ..estimation.profile import HardwareProfile
 from ..estimation.training_estimate import estimate_training
 from ..graph import ModelGraph
+from ..graph.architectures import TransformerGraph, resized
+from ..graph.architectures.base import sequence_length
 from ..impact.carbon import CarbonIntensity, co2e_g
 from ..impact.hardware_comparison import PricedProfile, ProfileEstimate
 from ..impact.quality import choose_quality, read_sidecar, score
@@ -54,6 +57,7 @@ def check_models(
     metrics sidecar makes the model an input error."""
     for graph in graphs:
         model_settings = settings.config.settings_for(graph.path)
+        graph = sized(graph, model_settings)
         base = None
         if comparison is not None:
 
@@ -76,6 +80,14 @@ def check_models(
             _record(ModelReadError(graph.path, str(error).removeprefix(f"{graph.path}: ")), errors, on_error)
             continue
         yield CheckedModel(graph, result, violations)
+
+
+def sized(graph: ModelGraph, model_settings: ModelSettings) -> ModelGraph:
+    """A model built from its configuration, over the prompt its settings ask for."""
+    if not isinstance(graph, TransformerGraph) or graph.transformer is None:
+        return graph
+    tokens = sequence_length(graph.transformer, model_settings.workload.sequence_length)
+    return graph if tokens == graph.sequence_length else resized(graph, tokens)
 
 
 def _record(
@@ -111,6 +123,7 @@ def estimate_model(
     sidecar: tuple[str, bytes] | None = None,
 ) -> ModelResult:
     """Every figure of one model; `sidecar` is its metrics file's (name, content), if any."""
+    graph = sized(graph, model_settings)
     energy = estimate(graph, settings.profile)
     per_sample = energy.energy_j / graph.batch_size
     plan = model_settings.training_plan
@@ -134,6 +147,7 @@ def estimate_model(
         training=training,
         training_co2e_g=grams(training.energy_j) if training else None,
         quality_settings=model_settings.quality_settings,
+        generation=estimate_generation(graph, settings.profile, energy, model_settings.workload),
     )
     quality_settings = model_settings.quality_settings
     result.quality = choose_quality(sidecar, quality_settings.metric, model_settings.quality)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
 import numpy as np
 
-from ..graph import ModelGraph
+from ..graph import LayerNode, ModelGraph
 from .families import FREE, GENERIC, family_of
 from .features import node_features
 from .profile import FamilyPredictor, HardwareProfile
@@ -39,7 +40,6 @@ class LayerEstimate:
     type: str
     family: str
     pricing: Pricing
-    energy_j: float = 0.0
     energy_j: float = 0.0
     interval_j: tuple[float, float] = (0.0, 0.0)
     extrapolated: list[str] = field(default_factory=list)
@@ -74,10 +74,21 @@ def _vector(predictor: FamilyPredictor, values: dict[str, float]) -> list[float]
     return [values[name] for name in predictor.features]
 
 
-def estimate(graph: ModelGraph, profile: HardwareProfile) -> Estimate:
+def _key(node: LayerNode) -> tuple[object, ...]:
+    """Calls that are the same layer call: nodes copied from one template (the repeated blocks
+    of a transformer) share their config object, so they are priced once."""
+    shapes = tuple(tuple(s) if s is not None else None for s in node.input_shapes)
+    return (node.type, id(node.config), shapes, node.operation, node.params, node.macs)
+
+
+def price_layers(nodes: Sequence[LayerNode], profile: HardwareProfile) -> list[LayerEstimate]:
+    """Each layer call's energy by its family's predictor (or the generic one); identical
+    calls are priced once and their estimate copied."""
     layers: list[LayerEstimate] = []
     pending: dict[str, list[tuple[LayerEstimate, dict[str, float]]]] = defaultdict(list)
-    for node in graph.layers:
+    copies: list[tuple[LayerEstimate, LayerEstimate]] = []
+    seen: dict[tuple[object, ...], LayerEstimate] = {}
+    for node in nodes:
         family = family_of(node.type, node.operation)
         entry = LayerEstimate(node.name, node.type, family, Pricing.FREE)
         layers.append(entry)
@@ -86,12 +97,17 @@ def estimate(graph: ModelGraph, profile: HardwareProfile) -> Estimate:
         if not node.known or any(s is None for s in node.input_shapes):
             entry.pricing = Pricing.UNKNOWN
             continue
+        key = _key(node)
+        if key in seen:
+            copies.append((entry, seen[key]))
+            continue
+        seen[key] = entry
         values = node_features(node).as_dict()
         entry.features = values
         entry.pricing = Pricing.FAMILY if family in profile.families else Pricing.GENERIC
         pending[family if entry.pricing is Pricing.FAMILY else GENERIC].append((entry, values))
-    for key, items in pending.items():
-        predictor = profile.families.get(key) or profile.generic
+    for key_, items in pending.items():
+        predictor = profile.families.get(key_) or profile.generic
         if predictor is None:
             for entry, _ in items:
                 entry.pricing = Pricing.UNKNOWN
@@ -103,6 +119,17 @@ def estimate(graph: ModelGraph, profile: HardwareProfile) -> Estimate:
             entry.energy_j = math.exp(log_energy)
             entry.interval_j = (math.exp(log_energy + low), math.exp(log_energy + high))
             entry.extrapolated = predictor.outside_ranges(values)
+    for entry, original in copies:
+        entry.pricing = original.pricing
+        entry.features = original.features
+        entry.energy_j = original.energy_j
+        entry.interval_j = original.interval_j
+        entry.extrapolated = original.extrapolated
+    return layers
+
+
+def estimate(graph: ModelGraph, profile: HardwareProfile) -> Estimate:
+    layers = price_layers(graph.layers, profile)
     layer_sum = sum(entry.energy_j for entry in layers)
     correction = profile.correction
     total = correction.predict_one(layer_sum)

@@ -6,6 +6,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import EnergyLintError, ModelReadError
+from .architectures import (
+    DEFAULT_SEQUENCE_LENGTH,
+    ArchitectureError,
+    describe,
+    is_hugging_face_config,
+    is_keras_hub_backbone,
+    transformer_graph,
+)
 from .build import GraphBuilder
 from .files import RawModel, file_format, read_raw_bytes, read_raw_model
 from .keras_config import parse_model
@@ -29,6 +37,8 @@ def read_model_bytes(
 
 
 def _build(raw: RawModel, batch_size: int, input_shapes: Sequence[Sequence[int]]) -> ModelGraph:
+    if is_keras_hub_backbone(raw.config) or is_hugging_face_config(raw.config):
+        return _build_architecture(raw, batch_size)
     try:
         model = parse_model(raw.config)
         builder = GraphBuilder(batch_size, input_shapes)
@@ -49,3 +59,18 @@ def _build(raw: RawModel, batch_size: int, input_shapes: Sequence[Sequence[int]]
         output_shapes=[t.shape for t in outputs],
         keras_version=raw.keras_version,
     )
+
+
+def _build_architecture(raw: RawModel, batch_size: int) -> ModelGraph:
+    """A KerasHub backbone or a Hugging Face config.json: built from its configuration by the
+    architecture registry, at the default sequence length (the engine resizes it)."""
+    try:
+        spec = describe(raw.config)
+        name = raw.config.get("config", {}).get("name") if "class_name" in raw.config else None
+        return transformer_graph(
+            spec, raw.path, raw.format, name or spec.architecture, batch_size, DEFAULT_SEQUENCE_LENGTH
+        )
+    except (ArchitectureError, EnergyLintError, ValueError) as error:
+        raise ModelReadError(raw.path, str(error)) from None
+    except RecursionError:
+        raise ModelReadError(raw.path, "model config is nested too deeply") from None

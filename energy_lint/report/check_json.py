@@ -4,7 +4,9 @@ co2e_per_sample_g,
 layer_sum_j, correction, co2e_inferences_g, per layer its interval and extrapolated features,
 `base` (source, energy_j, change) when a comparison was asked for, `training` (the run and
 its predicted energy) when [tool.energy-lint.training] applies to the model, `quality` (its
-metric and accuracy-per-energy score) where declared, and `estimates`: the model on every
+metric and accuracy-per-energy score) where declared, `generation` (prefill, decode per
+generated token, per 1,000 tokens, by layer type) for a transformer read from its
+configuration, and `estimates`: the model on every
 profile of the run (`profiles`, one per --profile), with `cheapest` when there are several."""
 
 from __future__ import annotations
@@ -80,6 +82,7 @@ def figures(result: ModelResult) -> dict[str, Any]:
         **({"base": base_document(result)} if result.base is not None else {}),
         **({"training": training_document(result)} if result.training_plan is not None else {}),
         **({"quality": quality_document(result)} if result.quality is not None else {}),
+        **({"generation": generation_document(result)} if result.generation is not None else {}),
         "estimates": [estimate_document(estimate) for estimate in result.estimates],
         **({"cheapest": best.profile} if (best := cheapest(result.estimates)) else {}),
     }
@@ -90,6 +93,23 @@ def estimate_document(estimate: ProfileEstimate) -> dict[str, Any]:
     document = asdict(estimate)
     document["energy_j_interval"] = list(document.pop("interval_j"))
     return document
+
+
+def generation_document(result: ModelResult) -> dict[str, Any]:
+    """Prefill, decode and per-token energy of a model built from its configuration."""
+    generation = result.generation
+    assert generation is not None
+    return {
+        "prompt_tokens": generation.prompt_tokens,
+        "generated_tokens": generation.generated_tokens,
+        "prefill_j": generation.prefill_j,
+        "decode_j": generation.decode_j,
+        "per_token_j": generation.per_token_j,
+        "per_1000_tokens_j": generation.per_1000_tokens_j,
+        "decode_exact": generation.exact,
+        "prefill_by_type_j": generation.prefill_by_type,
+        "decode_by_type_j": generation.decode_by_type,
+    }
 
 
 def quality_document(result: ModelResult) -> dict[str, Any]:

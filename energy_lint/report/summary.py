@@ -90,10 +90,43 @@ def quality_phrase(result: ModelResult) -> str:
     )
 
 
+def _shares(by_type: dict[str, float], top: int = 3) -> str:
+    total = sum(by_type.values()) or 1.0
+    ranked = sorted(by_type.items(), key=lambda item: -item[1])[:top]
+    return ", ".join(f"{name} {100 * joules / total:.0f}%" for name, joules in ranked)
+
+
+def generation_phrase(result: ModelResult) -> str:
+    """ "prompt 128 tokens: prefill 1.2 J (Dense 80%, ...) · 128 generated tokens: 95 mJ per
+    token with a KV cache (Dense 90%, ...) · 1.4 J per 1,000 tokens"; empty for a model not
+    built from its configuration."""
+    generation = result.generation
+    if generation is None:
+        return ""
+    parts = [
+        f"prompt {generation.prompt_tokens} tokens: prefill {format_energy(generation.prefill_j)} "
+        f"({_shares(generation.prefill_by_type)})"
+    ]
+    if generation.generated_tokens:
+        sampled = "" if generation.exact else ", steps sampled and interpolated"
+        parts.append(
+            f"{generation.generated_tokens} generated tokens: {format_energy(generation.per_token_j)} "
+            f"per token with a KV cache ({_shares(generation.decode_by_type)}{sampled})"
+        )
+    else:
+        parts.append(f"no decode phase: {format_energy(generation.per_token_j)} per prompt token")
+    parts.append(f"{format_energy(generation.per_1000_tokens_j)} per 1,000 tokens")
+    return " · ".join(parts)
+
+
 def extra_lines(result: ModelResult) -> list[tuple[str, str]]:
-    """(label, plain text) of what a model's summary adds where configured: its training run
-    and its accuracy per energy. Each format escapes the text its own way."""
-    lines = [("training", training_phrase(result)), ("quality", quality_phrase(result))]
+    """(label, plain text) of what a model's summary adds where configured: its training run,
+    its accuracy per energy, its generation workload. Each format escapes the text its own way."""
+    lines = [
+        ("training", training_phrase(result)),
+        ("quality", quality_phrase(result)),
+        ("tokens", generation_phrase(result)),
+    ]
     return [(label, text) for label, text in lines if text]
 
 

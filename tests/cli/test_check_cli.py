@@ -237,6 +237,7 @@ def test_rules_and_rule_explain_themselves(tmp_path: Path) -> None:
         "EL104",
         "EL105",
         "EL106",
+        "EL107",
         "EL201",
         "EL301",
         "EL302",

@@ -138,3 +138,36 @@ def test_quality_settings_and_per_path_values(tmp_path: Path) -> None:
     assert budgets.training_j == pytest.approx(500 * 3.6e6) and budgets.training_co2e_g == pytest.approx(
         150_000
     )
+
+
+def test_workload_defaults_top_level_and_per_path(tmp_path: Path) -> None:
+    config = parse_config(
+        {
+            "sequence-length": 512,
+            "overrides": [{"paths": ["chat/*"], "reason": "chat", "generated-tokens": 1024}],
+            "budgets": {"per-token": "2 J"},
+        },
+        tmp_path / "energy-lint.toml",
+    )
+    plain = config.settings_for(str(tmp_path / "a.json"))
+    chat = config.settings_for(str(tmp_path / "chat" / "b.json"))
+    assert (plain.workload.sequence_length, plain.workload.generated_tokens) == (512, 128)
+    assert (chat.workload.sequence_length, chat.workload.generated_tokens) == (512, 1024)
+    assert plain.budgets.per_token_j == 2.0
+    default = load_config(None).settings_for("x.json").workload
+    assert (default.sequence_length, default.generated_tokens) == (128, 128)
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"sequence-length": 0}, "sequence-length must be a positive integer"),
+        ({"generated-tokens": -1}, "generated-tokens must be an integer of 0 or more"),
+        ({"sequence-length": "long"}, "sequence-length must be a positive integer"),
+        ({"overrides": [{"reason": "r", "generated-tokens": 1.5}]}, r"overrides\[0\]\.generated-tokens"),
+        ({"budgets": {"per-token": "fast"}}, "budgets.per-token"),
+    ],
+)
+def test_bad_workload_names_the_key(tmp_path: Path, table: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_config(table, tmp_path / "energy-lint.toml")

@@ -9,6 +9,9 @@ from pathlib import Path
 
 from tests.check_cli import EXAMPLES
 
+CONFIGS = "../tests/graph/architectures/configs"
+"""Hugging Face config.json files (from the examples directory)."""
+
 # code: (config, model that triggers it, model that does not)
 CASES = {
     "EL101": ('[budgets]\nforward-pass = "600 mJ"\n', "resnet50.json", "mobilenet_v3_small.json"),
@@ -33,6 +36,11 @@ CASES = {
         'inferences = 1000\n[[overrides]]\npaths = ["*"]\nreason = "r"\nquality = 0.8\n',
         "resnet50.json",
         "vgg16.json",
+    ),
+    "EL107": (
+        'sequence-length = 64\ngenerated-tokens = 16\n[budgets]\nper-token = "1 J"\n',
+        f"{CONFIGS}/llama-2-70b.json",
+        f"{CONFIGS}/gpt2.json",
     ),
     "EL201": ("", "../calibration/models/lstm_classifier.json", "resnet50.json"),
     "EL301": ("", "WIDE", "vgg16.json"),

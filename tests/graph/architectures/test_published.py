@@ -1,0 +1,21 @@
+"""Published config.json files read as their models' published parameter counts: Llama-2-70B
+68,976,648,192 and Llama-3-70B 70,553,706,496 (transformers' num_parameters() of the
+meta-llama checkpoints), GPT-2 124,439,808 (GPT2LMHeadModel, tied head)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from energy_lint.graph import read_model
+
+CONFIGS = Path(__file__).parent / "configs"
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [("llama-2-70b.json", 68_976_648_192), ("llama-3-70b.json", 70_553_706_496), ("gpt2.json", 124_439_808)],
+)
+def test_published_parameter_counts(name: str, params: int) -> None:
+    assert read_model(CONFIGS / name).params == params
