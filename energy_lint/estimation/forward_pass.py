@@ -12,12 +12,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import Enum
 
-import numpy as np
-
 from ..graph import ModelGraph
 from .families import FREE, GENERIC, family_of
 from .features import node_features
-from .profile import FamilyPredictor, HardwareProfile
+from .profile import HardwareProfile
 
 
 class Pricing(str, Enum):
@@ -70,10 +68,6 @@ class Estimate:
     correction: str
 
 
-def _vector(predictor: FamilyPredictor, values: dict[str, float]) -> list[float]:
-    return [values[name] for name in predictor.features]
-
-
 def estimate(graph: ModelGraph, profile: HardwareProfile) -> Estimate:
     layers: list[LayerEstimate] = []
     pending: dict[str, list[tuple[LayerEstimate, dict[str, float]]]] = defaultdict(list)
@@ -96,8 +90,7 @@ def estimate(graph: ModelGraph, profile: HardwareProfile) -> Estimate:
             for entry, _ in items:
                 entry.pricing = Pricing.UNKNOWN
             continue
-        matrix = np.array([_vector(predictor, values) for _, values in items], dtype=np.float64)
-        logs = predictor.ensemble.predict(matrix)
+        logs = predictor.predict_log([values for _, values in items])
         low, high = predictor.interval_log
         for (entry, values), log_energy in zip(items, logs, strict=True):
             entry.energy_j = math.exp(log_energy)
