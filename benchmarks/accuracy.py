@@ -293,6 +293,7 @@ def main() -> None:
         "--context", choices=("alone", "in-model"), help="fit only layer rows of this context"
     )
     parser.add_argument("--candidates", default=",".join(CANDIDATES), help="libraries to try per family")
+    parser.add_argument("--no-prior", action="store_true", help="trees on log energy alone (the ablation)")
     parser.add_argument("--write", action="store_true", help="replace the section in benchmarks/RESULTS.md")
     parser.add_argument("--section", default="accuracy", help="the RESULTS.md section to replace")
     options = parser.parse_args()
@@ -303,6 +304,7 @@ def main() -> None:
     info = machine()
     rows = read(paths)
     data = collect(rows, options.context)
+    data.use_prior = not options.no_prior
     models, unreadable = read_whole_models(data.model_rows)
     layers = layer_rows(rows, options.context)
     families = sorted({family(m.model) for m in models})
@@ -341,6 +343,7 @@ def main() -> None:
     measured_layers = np.log([p[0] for p in layer_pairs])
     ours_layers = np.log([p[1] for p in layer_pairs])
     forest_layers = np.log([p[2] for p in layer_pairs])
+    how = "no prior (trees on log energy)" if options.no_prior else "trees over the physical prior"
     picture = plot(overall, BENCHMARKS / f"{options.section}.png", f"{options.section}: families held out")
     command = " ".join(
         [f"--csv {p}" for p in paths] + ([f"--context {options.context}"] if options.context else [])
@@ -353,7 +356,8 @@ def main() -> None:
         *machine_lines(info),
         f"- Data: {', '.join(str(p) for p in paths)}: {len(rows)} rows, {len(models)} whole-model rows "
         f"({unreadable} unreadable) of {len(families)} architecture families; layer rows: "
-        f"{options.context or 'every context'}; candidates {options.candidates} (chosen per family by "
+        f"{options.context or 'every context'}; {how}; "
+        f"candidates {options.candidates} (chosen per family by "
         f"grouped CV inside each training fold); {time.monotonic() - started:.0f} s",
         f"- Command: `PYTHONPATH=. python benchmarks/accuracy.py {command} "
         f"--candidates {options.candidates} --section {options.section} --write`", "",
