@@ -1,10 +1,12 @@
 """Fit the per-family predictors and the whole-model correction from measured rows.
 
-Per family, Random Forest, XGBoost and CatBoost are cross-validated on log energy with groups
-(all configurations taken from one architecture stay on one side of every split), and the one
-with the lowest RMSPE is refitted on everything and exported to plain arrays. Every candidate's
-error is kept for profile.json. Layers of a family with too few rows fall back to a generic
-predictor fitted on the features every family shares."""
+Per family, a physical prior (prior_fit.py: overhead + max(MACs / peak, bytes / bandwidth)) is
+fitted, and Random Forest, XGBoost and CatBoost learn the residual log(energy / prior); they are
+cross-validated with groups (all rows of one model or architecture stay on one side of every
+split), and the one with the lowest RMSPE is refitted on everything and exported to plain
+arrays. The error reported for that choice comes from a nested CV (the choice made again inside
+each outer training fold). Every candidate's error is kept for profile.json. Layers of a family
+with too few rows fall back to a generic predictor fitted on the features every family shares."""
 
 from __future__ import annotations
 
@@ -106,13 +108,13 @@ class FittedPredictor:
         }
 
 
-def _folds(groups: np.ndarray, splits: int = 5) -> tuple[list[tuple[np.ndarray, np.ndarray]], str]:
+def grouped_folds(groups: np.ndarray, splits: int = 5) -> tuple[list[tuple[np.ndarray, np.ndarray]], str]:
     from sklearn.model_selection import GroupKFold, KFold
 
     unique = np.unique(groups)
     if len(unique) >= 3:
         folds = GroupKFold(n_splits=min(splits, len(unique))).split(groups, groups=groups)
-        return list(folds), f"GroupKFold by architecture ({min(splits, len(unique))} folds)"
+        return list(folds), f"GroupKFold by model or architecture ({min(splits, len(unique))} folds)"
     # One or two architectures cannot be held out from each other: say the CV is not grouped.
     splits = max(2, min(splits, len(groups)))
     folds = KFold(n_splits=splits, shuffle=True, random_state=0).split(groups)
@@ -136,7 +138,7 @@ def _prior(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> Prior | None:
 
 
 @dataclass
-class _Fit:
+class OneFit:
     """One candidate fitted on some rows, predicting log energy as `check` will."""
 
     model: Any
@@ -151,10 +153,11 @@ class _Fit:
         return combine(self.prior, raw, _columns(x, self.names), self.ranges)
 
 
-def _fit(kind: str, x: np.ndarray, y: np.ndarray, names: Sequence[str], use_prior: bool) -> _Fit:
+def fit_one(kind: str, x: np.ndarray, y: np.ndarray, names: Sequence[str], use_prior: bool) -> OneFit:
+    """`kind` fitted on these rows alone: the prior too, so a fold never sees its test rows."""
     prior = _prior(x, y, names) if use_prior else None
     target = y - prior.predict_log(_columns(x, names)) if prior else y
-    return _Fit(make_regressor(kind).fit(x, target), prior, _ranges(x, names), names)
+    return OneFit(make_regressor(kind).fit(x, target), prior, _ranges(x, names), names)
 
 
 def _out_of_fold(
@@ -162,7 +165,7 @@ def _out_of_fold(
 ) -> np.ndarray:
     predicted = np.empty_like(y)
     for train, test in folds:
-        predicted[test] = _fit(kind, x[train], y[train], names, use_prior).predict(x[test])
+        predicted[test] = fit_one(kind, x[train], y[train], names, use_prior).predict(x[test])
     return predicted
 
 
@@ -180,14 +183,14 @@ def _nested(
     predicted = np.empty_like(y)
     chosen = []
     for train, test in folds:
-        inner, _ = _folds(groups[train], splits=INNER_SPLITS)
+        inner, _ = grouped_folds(groups[train], splits=INNER_SPLITS)
         scores = {
             kind: rmspe(y[train], _out_of_fold(kind, x[train], y[train], names, inner, use_prior))
             for kind in candidates
         }
         best = min(scores, key=scores.__getitem__)
         chosen.append(best)
-        predicted[test] = _fit(best, x[train], y[train], names, use_prior).predict(x[test])
+        predicted[test] = fit_one(best, x[train], y[train], names, use_prior).predict(x[test])
     return predicted, chosen
 
 
@@ -208,12 +211,12 @@ def fit_predictor(
     so the choice is kept apart from the error. `validate=False` with a single candidate skips
     the CV (no error, no interval): for benchmarks that hold out data themselves."""
     if not validate and len(candidates) == 1:
-        final = _fit(candidates[0], x, y, names, use_prior)
+        final = fit_one(candidates[0], x, y, names, use_prior)
         return FittedPredictor(
             family, tuple(names), candidates[0], EXPORTERS[candidates[0]](final.model), {}, (0.0, 0.0),
             final.ranges, len(y), len(np.unique(groups)), "not validated", prior=final.prior,
         )  # fmt: skip
-    folds, cv = _folds(groups)
+    folds, cv = grouped_folds(groups)
     out_of_fold = {kind: _out_of_fold(kind, x, y, names, folds, use_prior) for kind in candidates}
     errors = {kind: rmspe(y, predicted) for kind, predicted in out_of_fold.items()}
     best = min(errors, key=errors.__getitem__)
@@ -223,7 +226,7 @@ def fit_predictor(
         honest, chosen = _nested(x, y, groups, names, candidates, folds, use_prior)
         nested_info = {"rmspe": round(rmspe(y, honest), 5), "chosen": chosen, "inner_splits": INNER_SPLITS}
     low, high = np.quantile(y - honest, [0.05, 0.95])
-    final = _fit(best, x, y, names, use_prior)
+    final = fit_one(best, x, y, names, use_prior)
     return FittedPredictor(
         family=family,
         features=tuple(names),

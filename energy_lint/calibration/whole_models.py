@@ -20,7 +20,7 @@ from ..errors import EnergyLintError
 from ..estimation.forward_pass import estimate
 from ..estimation.profile import FamilyPredictor, HardwareProfile
 from ..graph import ModelGraph, read_model
-from .fit import EXPORTERS, N_JOBS, Dataset, FittedPredictor, _fit, _folds
+from .fit import EXPORTERS, N_JOBS, Dataset, FittedPredictor, fit_one, grouped_folds
 
 FOLDS = 5
 
@@ -91,7 +91,7 @@ def _refit(
     def one(family: str, chosen: FittedPredictor, items: list) -> FamilyPredictor:
         x = np.array([values for values, _, _ in items], dtype=np.float64)
         y = np.array([target for _, target, _ in items])
-        model = _fit(chosen.kind, x, y, chosen.features, data.use_prior)
+        model = fit_one(chosen.kind, x, y, chosen.features, data.use_prior)
         return FamilyPredictor(
             family, chosen.features, EXPORTERS[chosen.kind](model.model), chosen.interval_log,
             model.ranges, prior=model.prior,
@@ -117,7 +117,7 @@ def out_of_fold_sums(
     if len(np.unique(groups)) < 2:
         splits = [(np.array([], dtype=int), np.arange(len(models)))]
     else:
-        splits, _ = _folds(groups, splits=folds)
+        splits, _ = grouped_folds(groups, splits=folds)
     sums = np.zeros(len(models))
     for _, test in splits:
         held = {str(groups[i]) for i in test}
