@@ -10,7 +10,12 @@ import numpy as np
 import pytest
 
 from energy_lint.calibration.fit import IN_MODEL, architecture_of, collect, fit_families, fit_predictor
-from energy_lint.calibration.whole_models import WholeModel, family_of_model, out_of_fold_sums
+from energy_lint.calibration.whole_models import (
+    WholeModel,
+    family_of_model,
+    out_of_fold_sums,
+    read_whole_models,
+)
 from energy_lint.estimation.forward_pass import estimate
 from energy_lint.estimation.profile import HardwareProfile
 from energy_lint.graph import read_model
@@ -92,3 +97,21 @@ def test_the_choice_among_candidates_is_nested_in_the_reported_error() -> None:
     assert nested.entry("dense.npz")["nested"]["rmspe"] > 0
     single = fit_predictor("dense", x, y, groups, names, ("xgboost",), use_prior=True)
     assert single.nested is None and single.cv_rmspe["xgboost"] > 0  # nothing chosen: plain CV is honest
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("input_shape", [None, 3]), ("input_shape", "x"), ("input_shape", [[1, 2], [3]]), ("layer_config", [1]),
+     ("energy_j", "[]"), ("energy_j", "nan"), ("layer_class", "NoSuchLayer"), ("layer_class", None)],
+)  # fmt: skip
+def test_a_row_nobody_can_use_is_counted_never_raised(column: str, value: object) -> None:
+    broken = {**dense_row(64, 8, 0.01, "alpha"), column: value}
+    identity = {"layer_config": {}, "input_shape": [1, 8], column: value}
+    identity["layer_class"] = "Identity"  # a broken overhead row must not break the fit either
+    data = collect([broken, identity, dense_row(32, 8, 0.01, "beta")])
+    assert data.skipped == 1 and sum(data.skipped_why.values()) == 1
+    assert len(data.by_family["dense"]) == 1
+    model_row = {"layer_class": "Model", "layer_config": {"model": "vgg16.json"}, "energy_j": "1.0",
+                 "input_shape": [1, 224, 224, 3], "_csv_dir": str(EXAMPLES), column: value}  # fmt: skip
+    models, unreadable = read_whole_models([model_row, {**model_row, column: value, "layer_config": "x"}])
+    assert unreadable >= 1 and len(models) + unreadable == 2
