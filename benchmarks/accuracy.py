@@ -1,44 +1,73 @@
 """Whole-model accuracy of energy-lint's layer-wise estimate on architectures held out by family.
 
-For each architecture family (all ResNets, all MobileNets, ...), everything measured from it is
-removed: its layer configurations (rows whose source is one of its models) and its whole-model
-rows. The per-family predictors and the whole-model correction are refitted on the rest, and
-the held-out models are predicted and compared with their measured energy (`measure`'s ground
-truth, the Model rows of the CSV). Beside it, on the same training data:
+For each architecture family (all ResNets, all MobileNets, every `rand-cnn-NNNN`, ...),
+everything measured from it is removed: its layer rows (rows whose `model` column, or failing
+that whose source, names one of its architectures) and its whole-model rows. The per-family
+predictors (over their physical priors) are refitted on the rest, the whole-model correction is
+fitted on out-of-fold layer sums of the remaining models (as `calibrate` does), and the held-out
+models are predicted and compared with their measured energy (`measure`'s ground truth, the
+Model rows of the CSV). Beside it, on the same training rows:
 
 - MACs linear: energy = a * MACs + b (least squares on relative error),
-- MACs log-log: log energy = c + d * log MACs,
-- model-wise: a Random Forest on whole-model features (MACs, params, batch, layer count, input
-  and output elements) fitted on the training models,
-- layer sum: the plain sum of the layer predictions, no whole-model correction.
+- whole-model linear: overhead + MACs + bytes moved + weight bytes + layer count (relative
+  error), on the training models; also left out one model at a time over every model,
+- per-class RF: a plain Random Forest per layer class on seven simple features, its layer
+  predictions summed (as they are, and through an affine fit on the training models),
+- layer sum: energy-lint's plain sum of layer predictions, no whole-model correction.
 
-Reports RMSPE, MAPE and the coverage of energy-lint's 90% interval, per family and overall, and
-with --write replaces its section of benchmarks/RESULTS.md:
+Reports RMSPE and MAPE per family and overall; over pairs of held-out models, the median error
+of the predicted energy ratio and Spearman's rank correlation; the coverage and median
+high/low of energy-lint's 90% interval; the layer-row RMSPE of energy-lint and the per-class RF
+on the held-out families' layer rows; and a predicted-vs-measured plot. With --write it replaces
+its section of benchmarks/RESULTS.md:
 
-    .venv-test/bin/python benchmarks/accuracy.py calibration/cpu-xeon-2core-tf/measurements.csv --write
+    PYTHONPATH=. .venv-test/bin/python benchmarks/accuracy.py \\
+        --csv calibration/cpu-epyc-2core-tf/measurements.csv --section accuracy-cpu-epyc --write
+
+`--csv` is repeatable (campaigns are merged); `--context in-model` fits only layer rows timed
+inside a running model (the `context` column), `alone` only those measured on their own.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import sys
+import time
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine, machine_lines, markdown_table, write_section
+from _baselines import PerClassForest, WholeModelLinear, leave_one_model_out, row_seven
+from _common import BENCHMARKS, machine, machine_lines, markdown_table, write_section
 
 from energy_lint.calibration.correction_fit import fit_correction
-from energy_lint.calibration.fit import CANDIDATES, Dataset, collect, fit_families, make_regressor
+from energy_lint.calibration.fit import (
+    CANDIDATES,
+    FORWARD,
+    Dataset,
+    architecture_of,
+    collect,
+    context_of,
+    fit_families,
+    pass_of,
+    rmspe,
+)
 from energy_lint.calibration.measurements import read_rows
+from energy_lint.calibration.whole_models import (
+    WholeModel,
+    family_of_model,
+    out_of_fold_sums,
+    read_whole_models,
+)
 from energy_lint.estimation.correction import AffineCorrection
+from energy_lint.estimation.families import FREE
+from energy_lint.estimation.features import row_features
 from energy_lint.estimation.forward_pass import estimate
 from energy_lint.estimation.profile import HardwareProfile
-from energy_lint.graph import ModelGraph, read_model
 
 ARCHITECTURE_FAMILIES = {
     "resnet": ("resnet50", "resnet50v2", "resnet101", "resnet152", "resnet101v2"),
@@ -62,162 +91,310 @@ ARCHITECTURE_FAMILIES = {
     "decoder": ("conv_decoder", "unet_small"),
 }
 FAMILY_OF = {model: family for family, models in ARCHITECTURE_FAMILIES.items() for model in models}
-METHODS = ("energy-lint", "layer sum", "MACs linear", "MACs log-log", "model-wise")
+OOF_FOLDS = 3
+"""Grouped folds of the training models' out-of-fold layer sums (calibrate uses 5)."""
+METHODS = (
+    "energy-lint",
+    "layer sum",
+    "MACs linear",
+    "whole-model linear",
+    "per-class RF sum",
+    "per-class RF + affine",
+)
 
 
-@dataclass
-class ModelRow:
-    stem: str
-    family: str
-    batch: int
-    measured: float
-    graph: ModelGraph
-
-    def whole_features(self) -> list[float]:
-        inputs = sum(math.prod(s) for s in self.graph.input_shapes if s)
-        outputs = sum(math.prod(s) for s in self.graph.output_shapes if s)
-        return [
-            math.log1p(self.graph.macs * self.batch),
-            math.log1p(self.graph.params),
-            math.log(self.batch),
-            float(len(self.graph.layers)),
-            math.log1p(inputs),
-            math.log1p(outputs),
-        ]
-
-    @property
-    def batch_macs(self) -> float:
-        return float(self.graph.macs * self.batch)
+def family(architecture: str) -> str:
+    """The family of an architecture id: keras.applications by the table above, a sampled
+    architecture (`rand-cnn-0042`) by its id without the number."""
+    base = family_of_model(architecture.rstrip("~"))
+    return FAMILY_OF.get(base, base)
 
 
-def model_rows(rows: list[dict]) -> list[ModelRow]:
-    out = []
-    for row in rows:
-        if row.get("layer_class") != "Model":
-            continue
-        path = Path(row["_csv_dir"]) / row["layer_config"]["model"]
-        batch = int(row.get("batch_size") or row["input_shape"][0][0])
-        out.append(
-            ModelRow(
-                path.stem,
-                FAMILY_OF.get(path.stem, path.stem),
-                batch,
-                float(row["energy_j"]),
-                read_model(path, batch_size=batch),
-            )
-        )
-    return out
-
-
-def without(data: Dataset, stems: set[str]) -> Dataset:
-    kept = Dataset(names=dict(data.names))
-    for family, items in data.by_family.items():
-        kept.by_family[family] = [item for item in items if item[2].rstrip("~") not in stems]
+def without(data: Dataset, held: str) -> Dataset:
+    kept = Dataset(names=dict(data.names), overhead_j=data.overhead_j, use_prior=data.use_prior)
+    for name, items in data.by_family.items():
+        kept.by_family[name] = [item for item in items if family(item[2]) != held]
     return kept
 
 
-def held_out_predictions(data: Dataset, models: list[ModelRow], family: str, candidates) -> dict[str, list]:
-    """Predictions of every method for the models of `family`, trained without that family."""
-    test = [m for m in models if m.family == family]
-    train = [m for m in models if m.family != family]
-    stems = {m.stem for m in test}
-    families, generic = fit_families(without(data, stems), candidates)
+def layer_rows(rows: list[dict], context: str | None) -> list[tuple[str, str, list[float], float, dict]]:
+    """(architecture family, class, seven features, measured energy, energy-lint features) of
+    every usable forward layer row, for the per-class RF and the layer-level comparison."""
+    out = []
+    for row in rows:
+        if pass_of(row) != FORWARD or row.get("layer_class") in ("Model", "Identity"):
+            continue
+        if context and context_of(row) != context:
+            continue
+        try:
+            features = row_features(row)
+            energy = float(row["energy_j"])
+            if features.family == FREE or not energy > 0:
+                continue
+            out.append(
+                (family(architecture_of(row)), row["layer_class"], row_seven(row), energy, features.as_dict())
+            )
+        except Exception:
+            continue
+    return out
+
+
+def held_out(
+    data: Dataset, models: list[WholeModel], layers: list, held: str, candidates: list[str]
+) -> tuple[dict[str, list], list[tuple[float, float, float]]]:
+    """Predictions of every method for the models of family `held`, trained without it; and
+    (measured, energy-lint, per-class RF) energies of the held-out family's layer rows."""
+    test = [m for m in models if family(m.model) == held]
+    train = [m for m in models if family(m.model) != held]
+    train_data = without(data, held)
+    # Selection among several candidates by grouped CV inside the training fold; with one, no CV.
+    fitted, generic = fit_families(train_data, candidates, nested=False, validate=len(candidates) > 1)
     profile = HardwareProfile(
-        Path("."),
-        {},
-        {f: p.as_family_predictor() for f, p in families.items()},
-        generic.as_family_predictor(),
+        Path("."), {}, {f: p.as_family_predictor() for f, p in fitted.items()}, generic.as_family_predictor()
     )
-    sums = {id(m): estimate(m.graph, profile).layer_sum_j for m in models}
-    train_measured = np.array([m.measured for m in train])
-    # The same correction `calibrate` fits, on the training models only.
-    correction = fit_correction([(sums[id(m)], m.measured, m.stem) for m in train])
-    train_macs = np.array([m.batch_macs for m in train])
-    # a * MACs + b on relative error: the same least squares as the affine correction
-    macs_line = AffineCorrection().fit(train_macs, train_measured)
-    slope, intercept = np.polyfit(np.log(train_macs), np.log(train_measured), 1)
-    forest = make_regressor("random_forest").fit(
-        np.array([m.whole_features() for m in train]), np.log(train_measured)
+    correction = fit_correction(out_of_fold_sums(train_data, train, fitted, generic, folds=OOF_FOLDS))
+    train_measured = np.array([m.measured_j for m in train])
+    macs_line = AffineCorrection().fit(
+        np.array([m.graph.macs * m.batch for m in train], float), train_measured
     )
+    linear = WholeModelLinear(train)
+    forest = PerClassForest([(c, x, e) for f, c, x, e, _ in layers if f != held])
+    forest_affine = AffineCorrection().fit(np.array([forest.model_sum(m) for m in train]), train_measured)
     results: dict[str, list] = defaultdict(list)
     for m in test:
-        ours = correction.predict_one(sums[id(m)])
-        results["energy-lint"].append((ours, m.measured, *correction.interval(ours)))
-        results["layer sum"].append((sums[id(m)], m.measured))
-        results["MACs linear"].append((max(macs_line.predict_one(m.batch_macs), 1e-9), m.measured))
-        results["MACs log-log"].append((math.exp(intercept + slope * math.log(m.batch_macs)), m.measured))
-        results["model-wise"].append((math.exp(forest.predict([m.whole_features()])[0]), m.measured))
-    return results
+        layer_sum = estimate(m.graph, profile).layer_sum_j
+        ours = correction.predict_one(layer_sum)
+        forest_sum = forest.model_sum(m)
+        results["energy-lint"].append((ours, m.measured_j, *correction.interval(ours)))
+        results["layer sum"].append((layer_sum, m.measured_j))
+        results["MACs linear"].append(
+            (max(macs_line.predict_one(m.graph.macs * m.batch), 1e-9), m.measured_j)
+        )
+        results["whole-model linear"].append((max(linear.predict(m), 1e-9), m.measured_j))
+        results["per-class RF sum"].append((forest_sum, m.measured_j))
+        results["per-class RF + affine"].append(
+            (max(forest_affine.predict_one(forest_sum), 1e-9), m.measured_j)
+        )
+        results["_names"].append(m.model)
+    layer_pairs = []
+    for f, class_name, x, energy, features in layers:
+        if f != held:
+            continue
+        predictor = profile.families.get(row_family(features, profile)) or profile.generic
+        assert predictor is not None
+        ours = math.exp(predictor.predict_log([features])[0]) + data.overhead_j
+        layer_pairs.append((energy, ours, float(forest.predict(class_name, [x])[0])))
+    return results, layer_pairs
 
 
-def measured_on(rows: list[dict]) -> str:
-    """Device, backend and how power was obtained, as the rows of the CSV say."""
-    devices = sorted({f"{r.get('device')} ({r.get('backend')})" for r in rows})
-    sources = sorted({text for r in rows for text in (r.get("power_source") or {}).values()})
-    return f"{', '.join(devices)}; power: {'; '.join(sources) or 'not recorded'}"
+def row_family(features: dict[str, float], profile: HardwareProfile) -> str:
+    """The family whose predictor has exactly these feature names, else generic."""
+    for name, predictor in profile.families.items():
+        if set(predictor.features) == set(features):
+            return name
+    return "generic"
+
+
+def errors(pairs: list) -> np.ndarray:
+    return np.array([(p[0] - p[1]) / p[1] for p in pairs])
 
 
 def metrics(pairs: list) -> tuple[float, float]:
-    errors = np.array([(p[0] - p[1]) / p[1] for p in pairs])
-    return float(np.sqrt(np.mean(errors**2))), float(np.mean(np.abs(errors)))
+    e = errors(pairs)
+    return float(np.sqrt(np.mean(e**2))), float(np.mean(np.abs(e)))
 
 
-def coverage(pairs: list) -> float:
-    return float(np.mean([p[2] <= p[1] <= p[3] for p in pairs]))
+def ranks(values: np.ndarray) -> np.ndarray:
+    order = np.argsort(values, kind="stable")
+    out = np.empty(len(values))
+    out[order] = np.arange(len(values))
+    return out
+
+
+def pair_metrics(pairs: list) -> tuple[float, float]:
+    """Median |predicted ratio / measured ratio - 1| over every pair of models, and Spearman's
+    rank correlation of predicted against measured energy."""
+    predicted = np.array([p[0] for p in pairs])
+    measured = np.array([p[1] for p in pairs])
+    ratio_errors = [
+        abs((predicted[i] / predicted[j]) / (measured[i] / measured[j]) - 1)
+        for i, j in itertools.combinations(range(len(pairs)), 2)
+    ]
+    spearman = float(np.corrcoef(ranks(predicted), ranks(measured))[0, 1])
+    return float(np.median(ratio_errors)), spearman
+
+
+def interval_metrics(pairs: list) -> tuple[float, float]:
+    coverage = float(np.mean([p[2] <= p[1] <= p[3] for p in pairs]))
+    width = float(np.median([p[3] / p[2] for p in pairs if p[2] > 0]))
+    return coverage, width
+
+
+def plot(overall: dict[str, list], path: Path, title: str) -> Path:
+    """Predicted against measured, log-log: a PNG with matplotlib, else a hand-written SVG."""
+    series = {name: overall[name] for name in ("energy-lint", "MACs linear", "whole-model linear")}
+    values = [v for pairs in series.values() for p in pairs for v in p[:2]]
+    low, high = min(values) / 1.5, max(values) * 1.5
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return _svg(series, path.with_suffix(".svg"), low, high, title)
+    figure, axes = plt.subplots(figsize=(5.5, 5), dpi=90)
+    for (name, pairs), marker in zip(series.items(), "o^s", strict=True):
+        axes.scatter([p[1] for p in pairs], [p[0] for p in pairs], label=name, marker=marker, alpha=0.7, s=22)
+    axes.plot([low, high], [low, high], color="grey", linewidth=0.8)
+    axes.set(xscale="log", yscale="log", xlim=(low, high), ylim=(low, high), title=title)
+    axes.set(xlabel="measured energy per forward pass (J)", ylabel="predicted (J), family held out")
+    axes.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+    return path
+
+
+def _svg(series: dict[str, list], path: Path, low: float, high: float, title: str) -> Path:
+    size, pad = 400, 40
+
+    def at(value: float) -> float:
+        return pad + (math.log(value) - math.log(low)) / (math.log(high) - math.log(low)) * (size - 2 * pad)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}">',
+             f'<text x="{pad}" y="20" font-size="12">{title}</text>',
+             f'<line x1="{pad}" y1="{size - pad}" x2="{size - pad}" y2="{pad}" stroke="grey"/>']  # fmt: skip
+    for (name, pairs), colour in zip(series.items(), ("#1f77b4", "#ff7f0e", "#2ca02c"), strict=True):
+        for predicted, measured, *_ in pairs:
+            parts.append(
+                f'<circle cx="{at(measured):.1f}" cy="{size - at(predicted):.1f}" r="3" fill="{colour}"/>'
+            )
+        parts.append(f'<text x="{pad}" y="{size - 8 - 12 * len(parts) % 36}" fill="{colour}">{name}</text>')
+    path.write_text("\n".join([*parts, "</svg>"]))
+    return path
+
+
+def read(paths: list[Path]) -> list[dict]:
+    rows = []
+    for path in paths:
+        for row in read_rows([path]):
+            row["_csv_dir"] = str(path.parent)
+            rows.append(row)
+    return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("csv", type=Path, nargs="+", help="measurement files (contract 3)")
+    parser.add_argument("paths", type=Path, nargs="*", help="measurement files (contract 3)")
+    parser.add_argument(
+        "--csv", type=Path, action="append", default=[], help="a measurement file; repeatable"
+    )
+    parser.add_argument(
+        "--context", choices=("alone", "in-model"), help="fit only layer rows of this context"
+    )
     parser.add_argument("--candidates", default=",".join(CANDIDATES), help="libraries to try per family")
+    parser.add_argument("--no-prior", action="store_true", help="trees on log energy alone (the ablation)")
     parser.add_argument("--write", action="store_true", help="replace the section in benchmarks/RESULTS.md")
     parser.add_argument("--section", default="accuracy", help="the RESULTS.md section to replace")
     options = parser.parse_args()
+    paths = [*options.paths, *options.csv]
+    if not paths:
+        parser.error("give at least one measurements CSV (--csv PATH)")
+    started = time.monotonic()
     info = machine()
-    rows = []
-    for path in options.csv:
-        for row in read_rows([path]):
-            row["_csv_dir"] = str(path.parent)
-            rows.append(row)
-    data = collect(rows)
-    models = model_rows(rows)
-    families = sorted({m.family for m in models})
+    rows = read(paths)
+    data = collect(rows, options.context)
+    data.use_prior = not options.no_prior
+    models, unreadable = read_whole_models(data.model_rows)
+    layers = layer_rows(rows, options.context)
+    families = sorted({family(m.model) for m in models})
     if len(families) < 2:
         sys.exit(f"need whole-model rows of at least 2 architecture families, found {families}")
+    candidates = options.candidates.split(",")
     per_family: dict[str, dict[str, list]] = {}
-    for family in families:
-        per_family[family] = held_out_predictions(data, models, family, options.candidates.split(","))
-        print(f"held out {family}: {len(per_family[family]['energy-lint'])} model rows", file=sys.stderr)
-    overall = {method: [p for f in families for p in per_family[f][method]] for method in METHODS}
+    layer_pairs: list[tuple[float, float, float]] = []
+    for held in families:
+        per_family[held], pairs = held_out(data, models, layers, held, candidates)
+        layer_pairs += pairs
+        print(f"held out {held}: {len(per_family[held]['energy-lint'])} models", file=sys.stderr)
+    overall = {m: [p for f in families for p in per_family[f][m]] for m in [*METHODS, "_names"]}
     table_rows = []
     for name, results in [*per_family.items(), ("all", overall)]:
         cells = [name, len(results["energy-lint"])]
-        for method in METHODS:
-            rms, mean = metrics(results[method])
-            cells.append(f"{rms:.1%} / {mean:.1%}")
-        cells.append(f"{coverage(results['energy-lint']):.0%}")
+        cells += [f"{metrics(results[m])[0]:.1%} / {metrics(results[m])[1]:.1%}" for m in METHODS]
+        coverage, width = interval_metrics(results["energy-lint"])
+        cells += [f"{coverage:.0%}", f"{width:.2f}"]
         table_rows.append(cells)
-    header = ["held-out family", "models", *(f"{m} RMSPE / MAPE" for m in METHODS), "90% interval coverage"]
-    table = markdown_table(header, table_rows, right=[1])
-    rms_ours, _ = metrics(overall["energy-lint"])
-    rms_macs, _ = metrics(overall["MACs linear"])
+    header = [
+        "held-out family",
+        "models",
+        *(f"{m} RMSPE / MAPE" for m in METHODS),
+        "90% coverage",
+        "high/low",
+    ]
+    pair_rows = [
+        [m, *(f"{v:.3f}" if i else f"{v:.1%}" for i, v in enumerate(pair_metrics(overall[m])))]
+        for m in METHODS
+    ]
+    rms = {m: metrics(overall[m])[0] for m in METHODS}
+    coverage, width = interval_metrics(overall["energy-lint"])
+    loo = leave_one_model_out(models)
+    loo_errors = np.abs(errors(loo))
+    measured_layers = np.log([p[0] for p in layer_pairs])
+    ours_layers = np.log([p[1] for p in layer_pairs])
+    forest_layers = np.log([p[2] for p in layer_pairs])
+    how = "no prior (trees on log energy)" if options.no_prior else "trees over the physical prior"
+    picture = plot(overall, BENCHMARKS / f"{options.section}.png", f"{options.section}: families held out")
+    command = " ".join(
+        [f"--csv {p}" for p in paths] + ([f"--context {options.context}"] if options.context else [])
+    )
     body = "\n".join([
         f"## Accuracy ({options.section}): whole models, architectures held out by family "
         "(benchmarks/accuracy.py)",
         "",
         f"- Measured on: {measured_on(rows)}; fitted and evaluated on the machine below",
         *machine_lines(info),
-        f"- Data: {', '.join(str(p) for p in options.csv)}: {len(rows)} rows, {len(models)} whole-model rows "
-        f"of {len(families)} architecture families; candidates {options.candidates}",
-        f"- Command: `python benchmarks/accuracy.py {' '.join(str(p) for p in options.csv)} "
+        f"- Data: {', '.join(str(p) for p in paths)}: {len(rows)} rows, {len(models)} whole-model rows "
+        f"({unreadable} unreadable) of {len(families)} architecture families; layer rows: "
+        f"{options.context or 'every context'}; {how}; "
+        f"candidates {options.candidates} (chosen per family by "
+        f"grouped CV inside each training fold); {time.monotonic() - started:.0f} s",
+        f"- Command: `PYTHONPATH=. python benchmarks/accuracy.py {command} "
         f"--candidates {options.candidates} --section {options.section} --write`", "",
-        table, "",
-        f"Overall: energy-lint RMSPE {rms_ours:.1%} against {rms_macs:.1%} for the MACs linear baseline "
-        f"({rms_macs / rms_ours:.1f}x).",
+        markdown_table(header, table_rows, right=[1]), "",
+        "Pairs of held-out models (the question `--diff-base` answers): median error of the predicted "
+        "energy ratio, and Spearman's rank correlation of predicted against measured energy:", "",
+        markdown_table(["method", "median ratio error", "Spearman"], pair_rows), "",
+        f"Overall: energy-lint RMSPE {rms['energy-lint']:.1%} against {rms['MACs linear']:.1%} for "
+        f"`a*MACs+b` ({rms['MACs linear'] / rms['energy-lint']:.1f}x; target 15% and 3x), "
+        f"{rms['whole-model linear']:.1%} for the whole-model linear fit and "
+        f"{rms['per-class RF + affine']:.1%} for the per-class RF (+ affine). 90% interval: covers "
+        f"{coverage:.0%} of held-out models (target 85-95%), median high/low {width:.2f} (target <= 2.5).",
+        f"Whole-model linear fit left out one model at a time (not one family): RMSPE "
+        f"{metrics(loo)[0]:.1%}, median {np.median(loo_errors):.1%} over {len(loo)} models.",
+        f"Layer rows of the held-out families ({len(layer_pairs)}): energy-lint RMSPE "
+        f"{rmspe(measured_layers, ours_layers):.1%}, "
+        f"per-class RF {rmspe(measured_layers, forest_layers):.1%}.",
+        f"Plot: benchmarks/{picture.name} (predicted against measured, every model predicted with its "
+        "family held out).",
     ])  # fmt: skip
     print(body)
     if options.write:
         write_section(options.section, body)
+
+
+def measured_on(rows: list[dict]) -> str:
+    """Device, backend and how power was obtained, as the rows of the CSV say."""
+    devices = sorted({f"{r.get('device')} ({r.get('backend')})" for r in rows})
+    sources = sorted(
+        {
+            str(text)
+            for r in rows
+            if isinstance(r.get("power_source"), dict)
+            for text in r["power_source"].values()
+        }
+    )
+    return f"{', '.join(devices)}; power: {'; '.join(sources) or 'not recorded'}"
 
 
 if __name__ == "__main__":

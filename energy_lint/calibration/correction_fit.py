@@ -43,5 +43,26 @@ def fit_correction(pairs: Sequence[tuple[float, float, str]]) -> Correction:
         "cv": "leave one architecture out",
         "rows": len(pairs),
         "ratio_measured_to_layer_sum": [float(np.min(measured / sums)), float(np.max(measured / sums))],
+        **interval_check(residuals[best], groups),
     }
     return correction
+
+
+def interval_check(residuals: np.ndarray, groups: np.ndarray) -> dict[str, float]:
+    """Out-of-sample coverage and width of the 90% interval: each architecture's models are
+    judged by the interval of the other architectures' residuals, as a new model would be."""
+    covered, ratios = [], []
+    for group in np.unique(groups):
+        held = groups == group
+        if (~held).sum() < 2:
+            continue
+        low, high = np.quantile(residuals[~held], [0.05, 0.95])
+        covered += list((residuals[held] >= low) & (residuals[held] <= high))
+        ratios.append(float(np.exp(high - low)))
+    if not covered:
+        return {}
+    return {
+        "interval_coverage": round(float(np.mean(covered)), 4),
+        "interval_high_over_low": round(float(np.median(ratios)), 4),
+        "interval_check": "each architecture against the other architectures' out-of-fold residuals",
+    }

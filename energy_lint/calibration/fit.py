@@ -1,10 +1,12 @@
 """Fit the per-family predictors and the whole-model correction from measured rows.
 
-Per family, Random Forest, XGBoost and CatBoost are cross-validated on log energy with groups
-(all configurations taken from one architecture stay on one side of every split), and the one
-with the lowest RMSPE is refitted on everything and exported to plain arrays. Every candidate's
-error is kept for profile.json. Layers of a family with too few rows fall back to a generic
-predictor fitted on the features every family shares."""
+Per family, a physical prior (prior_fit.py: overhead + max(MACs / peak, bytes / bandwidth)) is
+fitted, and Random Forest, XGBoost and CatBoost learn the residual log(energy / prior); they are
+cross-validated with groups (all rows of one model or architecture stay on one side of every
+split), and the one with the lowest RMSPE is refitted on everything and exported to plain
+arrays. The error reported for that choice comes from a nested CV (the choice made again inside
+each outer training fold). Every candidate's error is kept for profile.json. Layers of a family
+with too few rows fall back to a generic predictor fitted on the features every family shares."""
 
 from __future__ import annotations
 
@@ -16,14 +18,21 @@ from typing import Any
 
 import numpy as np
 
+from ..estimation.families import FREE
 from ..estimation.features import COMMON, row_features
+from ..estimation.prior import Prior, combine
 from ..estimation.profile import FamilyPredictor
 from ..estimation.trees import TreeEnsemble
 from . import export
 from .measurements import FORWARD, pass_of
+from .prior_fit import fit_prior
 
 MIN_FAMILY_ROWS = 12
 CANDIDATES = ("random_forest", "xgboost", "catboost")
+INNER_SPLITS = 3
+N_JOBS = 2
+"""Families are fitted two at a time (joblib), each regressor on one thread: the calibration
+machines have two shared cores, and a library's own threads oversubscribe them badly."""
 
 
 def rmspe(true_log: np.ndarray, predicted_log: np.ndarray) -> float:
@@ -36,19 +45,19 @@ def make_regressor(kind: str, seed: int = 0) -> Any:
     if kind == "random_forest":
         from sklearn.ensemble import RandomForestRegressor
 
-        return RandomForestRegressor(n_estimators=200, min_samples_leaf=2, n_jobs=-1, random_state=seed)
+        return RandomForestRegressor(n_estimators=200, min_samples_leaf=2, n_jobs=1, random_state=seed)
     if kind == "xgboost":
         from xgboost import XGBRegressor
 
         return XGBRegressor(
             n_estimators=400, max_depth=6, learning_rate=0.05, subsample=0.8, colsample_bytree=0.9,
-            n_jobs=-1, random_state=seed,
+            n_jobs=1, random_state=seed,
         )  # fmt: skip
     if kind == "catboost":
         from catboost import CatBoostRegressor
 
         return CatBoostRegressor(iterations=500, depth=6, learning_rate=0.08, verbose=0, random_seed=seed,
-                                 allow_writing_files=False)  # fmt: skip
+                                 allow_writing_files=False, thread_count=1)  # fmt: skip
     raise ValueError(f"unknown regressor {kind!r}")
 
 
@@ -71,10 +80,16 @@ class FittedPredictor:
     rows: int
     groups: int
     cv: str
+    prior: Prior | None = None
+    nested: dict[str, Any] | None = None
+    """The nested estimate: the error of choosing among the candidates by inner CV, reported on
+    the outer folds the choice never saw (None with a single candidate: cv_rmspe is honest)."""
 
     def as_family_predictor(self) -> FamilyPredictor:
         """The predictor as `check` will load it from the profile."""
-        return FamilyPredictor(self.family, self.features, self.ensemble, self.interval_log, self.ranges)
+        return FamilyPredictor(
+            self.family, self.features, self.ensemble, self.interval_log, self.ranges, prior=self.prior
+        )
 
     def entry(self, file: str) -> dict[str, Any]:
         return {
@@ -83,23 +98,99 @@ class FittedPredictor:
             "features": list(self.features),
             "cv_rmspe": self.cv_rmspe,
             "cv": self.cv,
+            **({"nested": self.nested} if self.nested else {}),
             "interval_log": list(self.interval_log),
             "ranges": {name: list(bounds) for name, bounds in self.ranges.items()},
             "rows": self.rows,
             "groups": self.groups,
+            **({"prior": self.prior.to_dict()} if self.prior else {}),
         }
 
 
-def _folds(groups: np.ndarray, splits: int = 5) -> tuple[list[tuple[np.ndarray, np.ndarray]], str]:
+def grouped_folds(groups: np.ndarray, splits: int = 5) -> tuple[list[tuple[np.ndarray, np.ndarray]], str]:
     from sklearn.model_selection import GroupKFold, KFold
 
     unique = np.unique(groups)
     if len(unique) >= 3:
         folds = GroupKFold(n_splits=min(splits, len(unique))).split(groups, groups=groups)
-        return list(folds), f"GroupKFold by architecture ({min(splits, len(unique))} folds)"
+        return list(folds), f"GroupKFold by model or architecture ({min(splits, len(unique))} folds)"
     # One or two architectures cannot be held out from each other: say the CV is not grouped.
-    folds = KFold(n_splits=min(splits, len(groups)), shuffle=True, random_state=0).split(groups)
+    splits = max(2, min(splits, len(groups)))
+    folds = KFold(n_splits=splits, shuffle=True, random_state=0).split(groups)
     return list(folds), "KFold, not grouped (fewer than 3 architectures)"
+
+
+def _columns(x: np.ndarray, names: Sequence[str]) -> dict[str, np.ndarray]:
+    return {name: x[:, i] for i, name in enumerate(names)}
+
+
+def _ranges(x: np.ndarray, names: Sequence[str]) -> dict[str, tuple[float, float]]:
+    return {name: (float(x[:, i].min()), float(x[:, i].max())) for i, name in enumerate(names)}
+
+
+def _prior(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> Prior | None:
+    """The family's prior fitted on these rows (log_macs and log_bytes among the features)."""
+    if "log_macs" not in names or "log_bytes" not in names:
+        return None
+    columns = _columns(x, names)
+    return fit_prior(np.expm1(columns["log_macs"]), np.expm1(columns["log_bytes"]), np.exp(y))
+
+
+@dataclass
+class OneFit:
+    """One candidate fitted on some rows, predicting log energy as `check` will."""
+
+    model: Any
+    prior: Prior | None
+    ranges: dict[str, tuple[float, float]]
+    names: Sequence[str]
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        raw = self.model.predict(x)
+        if self.prior is None:
+            return raw
+        return combine(self.prior, raw, _columns(x, self.names), self.ranges)
+
+
+def fit_one(kind: str, x: np.ndarray, y: np.ndarray, names: Sequence[str], use_prior: bool) -> OneFit:
+    """`kind` fitted on these rows alone: the prior too, so a fold never sees its test rows."""
+    prior = _prior(x, y, names) if use_prior else None
+    target = y - prior.predict_log(_columns(x, names)) if prior else y
+    return OneFit(make_regressor(kind).fit(x, target), prior, _ranges(x, names), names)
+
+
+def _out_of_fold(
+    kind: str, x: np.ndarray, y: np.ndarray, names: Sequence[str], folds: list, use_prior: bool
+) -> np.ndarray:
+    predicted = np.empty_like(y)
+    for train, test in folds:
+        predicted[test] = fit_one(kind, x[train], y[train], names, use_prior).predict(x[test])
+    return predicted
+
+
+def _nested(
+    x: np.ndarray,
+    y: np.ndarray,
+    groups: np.ndarray,
+    names: Sequence[str],
+    candidates: Sequence[str],
+    folds: list,
+    use_prior: bool,
+) -> tuple[np.ndarray, list[str]]:
+    """Out-of-fold predictions where each outer fold's candidate was chosen by an inner grouped
+    CV on that fold's training rows alone: the error of the whole procedure, choice included."""
+    predicted = np.empty_like(y)
+    chosen = []
+    for train, test in folds:
+        inner, _ = grouped_folds(groups[train], splits=INNER_SPLITS)
+        scores = {
+            kind: rmspe(y[train], _out_of_fold(kind, x[train], y[train], names, inner, use_prior))
+            for kind in candidates
+        }
+        best = min(scores, key=scores.__getitem__)
+        chosen.append(best)
+        predicted[test] = fit_one(best, x[train], y[train], names, use_prior).predict(x[test])
+    return predicted, chosen
 
 
 def fit_predictor(
@@ -109,32 +200,45 @@ def fit_predictor(
     groups: np.ndarray,
     names: Sequence[str],
     candidates: Sequence[str] = CANDIDATES,
+    use_prior: bool = False,
+    nested: bool = True,
+    validate: bool = True,
 ) -> FittedPredictor:
-    folds, cv = _folds(groups)
-    errors: dict[str, float] = {}
-    out_of_fold: dict[str, np.ndarray] = {}
-    for kind in candidates:
-        predicted = np.empty_like(y)
-        for train, test in folds:
-            predicted[test] = make_regressor(kind).fit(x[train], y[train]).predict(x[test])
-        errors[kind] = rmspe(y, predicted)
-        out_of_fold[kind] = predicted
+    """Choose among `candidates` by grouped CV and refit the best on every row. With
+    `use_prior`, the trees learn log(energy / prior) over the family's fitted prior; with
+    `nested` (and several candidates) the reported error and the interval come from a nested CV,
+    so the choice is kept apart from the error. `validate=False` with a single candidate skips
+    the CV (no error, no interval): for benchmarks that hold out data themselves."""
+    if not validate and len(candidates) == 1:
+        final = fit_one(candidates[0], x, y, names, use_prior)
+        return FittedPredictor(
+            family, tuple(names), candidates[0], EXPORTERS[candidates[0]](final.model), {}, (0.0, 0.0),
+            final.ranges, len(y), len(np.unique(groups)), "not validated", prior=final.prior,
+        )  # fmt: skip
+    folds, cv = grouped_folds(groups)
+    out_of_fold = {kind: _out_of_fold(kind, x, y, names, folds, use_prior) for kind in candidates}
+    errors = {kind: rmspe(y, predicted) for kind, predicted in out_of_fold.items()}
     best = min(errors, key=errors.__getitem__)
-    residuals = y - out_of_fold[best]
-    low, high = np.quantile(residuals, [0.05, 0.95])
-    model = make_regressor(best).fit(x, y)
-    ranges = {name: (float(x[:, i].min()), float(x[:, i].max())) for i, name in enumerate(names)}
+    honest = out_of_fold[best]
+    nested_info = None
+    if nested and len(candidates) > 1 and len(np.unique(groups)) >= 4:
+        honest, chosen = _nested(x, y, groups, names, candidates, folds, use_prior)
+        nested_info = {"rmspe": round(rmspe(y, honest), 5), "chosen": chosen, "inner_splits": INNER_SPLITS}
+    low, high = np.quantile(y - honest, [0.05, 0.95])
+    final = fit_one(best, x, y, names, use_prior)
     return FittedPredictor(
         family=family,
         features=tuple(names),
         kind=best,
-        ensemble=EXPORTERS[best](model),
+        ensemble=EXPORTERS[best](final.model),
         cv_rmspe={k: round(v, 5) for k, v in errors.items()},
         interval_log=(float(low), float(high)),
-        ranges=ranges,
+        ranges=final.ranges,
         rows=len(y),
         groups=len(np.unique(groups)),
         cv=cv,
+        prior=final.prior,
+        nested=nested_info,
     )
 
 
@@ -149,10 +253,24 @@ class Dataset:
     model_rows: list[dict[str, Any]] = field(default_factory=list)
     skipped: int = 0
     overhead_j: float = 0.0
+    use_prior: bool = False
+    """Whether each family is fitted over its physical prior (forward energies; not ratios)."""
+    skipped_why: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+IN_MODEL = "in-model"
+"""The `context` of a layer timed inside a running model; empty means measured alone."""
+
+
+def context_of(row: dict[str, Any]) -> str:
+    return str(row.get("context") or "alone")
 
 
 def architecture_of(row: dict[str, Any]) -> str:
-    """The group of a row: the architecture its configuration was taken from."""
+    """The group of a row: the model it was measured in (the `model` column, where the campaign
+    wrote one), else the architecture its configuration was taken from."""
+    if row.get("model"):
+        return str(row["model"])
     source = str(row.get("source") or "")
     return source.split(":")[0] if source else str(row.get("layer_class"))
 
@@ -170,55 +288,77 @@ def call_overhead(rows: Sequence[dict[str, Any]], mode: str = FORWARD) -> float:
     for row in rows:
         if row.get("layer_class") != "Identity" or pass_of(row) != mode:
             continue
-        shape = row["input_shape"]
-        if isinstance(shape, list) and len(shape) == 2 and shape[1] <= 8:
-            energies.append(float(row["energy_j"]))
+        shape = row.get("input_shape")
+        try:
+            if isinstance(shape, list) and len(shape) == 2 and shape[1] <= 8:
+                energies.append(float(row["energy_j"]))
+        except (KeyError, TypeError, ValueError):
+            continue  # a foreign row nobody can read: not an overhead measurement
     return float(np.median(energies)) if energies else 0.0
 
 
-def collect(rows: Sequence[dict[str, Any]]) -> Dataset:
-    """Feature vectors and targets per family: log of the energy above the call overhead."""
+def collect(rows: Sequence[dict[str, Any]], context: str | None = None) -> Dataset:
+    """Feature vectors and targets per family: log of the energy above the call overhead (for
+    layers measured alone; a layer timed inside a model paid no call of its own). `context`
+    keeps only layer rows of that context ("alone" or "in-model"). A row that cannot be used is
+    counted in `skipped` (by reason in `skipped_why`), never raised."""
     rows = [row for row in rows if pass_of(row) == FORWARD]  # training rows: fit_training
-    data = Dataset(overhead_j=call_overhead(rows))
+    data = Dataset(overhead_j=call_overhead(rows), use_prior=True)
     for row in rows:
         if row.get("layer_class") == "Model":
             data.model_rows.append(row)
             continue
-        if row.get("layer_class") == "Identity":
+        if row.get("layer_class") == "Identity" or (context and context_of(row) != context):
             continue
-        try:
-            energy = float(row["energy_j"])
-            features = row_features(row)
-        except (KeyError, ValueError, TypeError, ArithmeticError):
+        problem = _add(data, row)
+        if problem:
             data.skipped += 1
-            continue
-        if not energy > 0:
-            data.skipped += 1
-            continue
-        energy = max(energy - data.overhead_j, OVERHEAD_FLOOR * energy)
-        data.names[features.family] = features.names
-        data.by_family[features.family].append(
-            (list(features.values), math.log(energy), architecture_of(row))
-        )
+            data.skipped_why[problem] += 1
     return data
 
 
+def _add(data: Dataset, row: dict[str, Any]) -> str | None:
+    """Add one layer row to `data`; the reason it cannot be used, or None."""
+    try:
+        energy = float(row["energy_j"])
+        features = row_features(row)
+    except Exception:  # a foreign row may break a layer spec in any way: count it, never crash
+        return "unreadable layer, shape or energy"
+    if not energy > 0 or not math.isfinite(energy):
+        return "energy not positive"
+    if features.family == FREE:
+        return "inference no-op (InputLayer, Dropout): priced at 0"
+    if context_of(row) != IN_MODEL:
+        energy = max(energy - data.overhead_j, OVERHEAD_FLOOR * energy)
+    data.names[features.family] = features.names
+    data.by_family[features.family].append((list(features.values), math.log(energy), architecture_of(row)))
+    return None
+
+
 def fit_families(
-    data: Dataset, candidates: Sequence[str] = CANDIDATES
+    data: Dataset, candidates: Sequence[str] = CANDIDATES, nested: bool = True, validate: bool = True
 ) -> tuple[dict[str, FittedPredictor], FittedPredictor]:
-    """A predictor per family with enough rows, and the generic one over every layer row."""
-    fitted = {}
+    """A predictor per family with enough rows, and the generic one over every layer row,
+    fitted two families at a time."""
+    from joblib import Parallel, delayed
+
+    jobs = []
     for family, items in sorted(data.by_family.items()):
         if len(items) < MIN_FAMILY_ROWS:
             continue
-        x = np.array([values for values, _, _ in items])
-        y = np.array([target for _, target, _ in items])
-        groups = np.array([group for _, _, group in items])
-        fitted[family] = fit_predictor(family, x, y, groups, data.names[family], candidates)
+        jobs.append((family, items, data.names[family]))
     everything = [item for items in data.by_family.values() for item in items]
     common = len(COMMON)
-    x = np.array([values[:common] for values, _, _ in everything])
-    y = np.array([target for _, target, _ in everything])
-    groups = np.array([group for _, _, group in everything])
-    generic = fit_predictor("generic", x, y, groups, COMMON, candidates)
-    return fitted, generic
+    jobs.append(("generic", [(values[:common], y, g) for values, y, g in everything], COMMON))
+    if len(everything) < 2:
+        raise ValueError(f"{len(everything)} usable layer rows: too few to fit anything")
+
+    def one(family: str, items: list, names: Sequence[str]) -> FittedPredictor:
+        x = np.array([values for values, _, _ in items], dtype=np.float64)
+        y = np.array([target for _, target, _ in items])
+        groups = np.array([group for _, _, group in items])
+        return fit_predictor(family, x, y, groups, names, candidates, data.use_prior, nested, validate)
+
+    fitted = Parallel(n_jobs=min(N_JOBS, len(jobs)))(delayed(one)(*job) for job in jobs)
+    generic = fitted.pop()
+    return {p.family: p for p in fitted}, generic

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from ..estimation.correction import Correction
@@ -16,7 +15,6 @@ from ..estimation.features import row_features
 from ..estimation.forward_pass import estimate
 from ..estimation.profile import HardwareProfile, TrainingPredictors
 from ..estimation.training_estimate import training_layer_sum
-from ..graph import read_model
 from .correction_fit import fit_correction
 from .fit import (
     CANDIDATES,
@@ -89,16 +87,14 @@ def model_pairs(rows: Sequence[dict[str, Any]], profile: HardwareProfile) -> lis
     """(sum of layer training predictions, measured training step, architecture) per whole
     model measured in training."""
     assert profile.training is not None
-    found = []
-    for row in rows:
-        if row.get("layer_class") != "Model" or pass_of(row) != TRAIN:
-            continue
-        model = Path(row["_csv_dir"]) / row["layer_config"]["model"]
-        batch = int(row.get("batch_size") or row["input_shape"][0][0])
-        graph = read_model(model, batch_size=batch)
-        layer_sum = training_layer_sum(estimate(graph, profile), profile.training)
-        found.append((layer_sum, float(row["energy_j"]), model.stem))
-    return found
+    from .whole_models import read_whole_models
+
+    trained = [row for row in rows if row.get("layer_class") == "Model" and pass_of(row) == TRAIN]
+    models, _ = read_whole_models(trained)
+    return [
+        (training_layer_sum(estimate(m.graph, profile), profile.training), m.measured_j, m.model)
+        for m in models
+    ]
 
 
 def training_section(

@@ -4,6 +4,7 @@ rerun resumes after the last complete row."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -117,7 +118,9 @@ def read_rows(paths: Iterable[Path]) -> list[dict[str, Any]]:
             for row in csv.DictReader(handle):
                 for key in JSON_COLUMNS:
                     if row.get(key):
-                        row[key] = json.loads(row[key])
+                        # Undecodable text stays text: the fitter counts the row as unreadable.
+                        with contextlib.suppress(ValueError):
+                            row[key] = json.loads(row[key])
                 rows.append(row)
     return rows
 

@@ -14,27 +14,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..estimation.forward_pass import estimate
 from ..estimation.profile import PROFILE_FORMAT, HardwareProfile
-from ..graph import read_model
 from .correction_fit import fit_correction
 from .fit import CANDIDATES, collect, fit_families
 from .fit_training import training_section
 from .measurements import TRAIN, pass_of, read_rows
 from .power import summary
+from .whole_models import out_of_fold_sums, read_whole_models
 
 
-def _model_pairs(rows: Sequence[dict[str, Any]], profile: HardwareProfile) -> list[tuple[float, float, str]]:
-    """(sum of layer predictions, measured energy, architecture) for each whole-model row."""
-    pairs = []
-    for row in rows:
-        model = Path(row["_csv_dir"]) / row["layer_config"]["model"]
-        shapes = row["input_shape"]
-        batch = int(row.get("batch_size") or shapes[0][0])
-        graph = read_model(model, batch_size=batch)
-        layer_sum = estimate(graph, profile).layer_sum_j
-        pairs.append((layer_sum, float(row["energy_j"]), model.stem))
-    return pairs
+def _skipped(layers: dict[str, int], models: int) -> dict[str, int]:
+    """Why rows were skipped, with how many each."""
+    return {**layers, **({"whole model unreadable (model file, shape or energy)": models} if models else {})}
 
 
 def _common(rows: Sequence[dict[str, Any]], key: str) -> Any:
@@ -43,9 +34,14 @@ def _common(rows: Sequence[dict[str, Any]], key: str) -> Any:
 
 
 def build_profile(
-    name: str, csv_paths: Sequence[Path], out: Path, candidates: Sequence[str] = CANDIDATES
+    name: str,
+    csv_paths: Sequence[Path],
+    out: Path,
+    candidates: Sequence[str] = CANDIDATES,
+    context: str | None = None,
 ) -> dict[str, Any]:
-    """Fit everything from `csv_paths` and write the profile directory `out`; returns its meta."""
+    """Fit everything from `csv_paths` and write the profile directory `out`; returns its meta.
+    `context` keeps only layer rows measured that way ("alone", "in-model"); None keeps all."""
     rows = []
     digest = hashlib.sha256()
     for path in csv_paths:
@@ -53,7 +49,7 @@ def build_profile(
         for row in read_rows([path]):
             row["_csv_dir"] = str(path.parent)
             rows.append(row)
-    data = collect(rows)
+    data = collect(rows, context)
     families, generic = fit_families(data, candidates)
     profile = HardwareProfile(
         out,
@@ -61,7 +57,12 @@ def build_profile(
         {f: p.as_family_predictor() for f, p in families.items()},
         generic.as_family_predictor(),
     )
-    correction = fit_correction(_model_pairs(data.model_rows, profile))
+    models, unreadable_models = read_whole_models(data.model_rows)
+    # The correction and the total's interval see only sums by predictors blind to each model.
+    correction = fit_correction(out_of_fold_sums(data, models, families, generic))
+    correction.info.setdefault(
+        "layer_sums", "out of fold: predictors refitted without the model's architecture"
+    )
     training = training_section(rows, profile, candidates)
     sources = _common(rows, "power_source") or {}
     times = sorted(row["measured_at"] for row in rows if row.get("measured_at"))
@@ -78,9 +79,11 @@ def build_profile(
         "dataset": {
             "rows": len(rows),
             "layer_rows": sum(len(v) for v in data.by_family.values()),
-            "model_rows": len(data.model_rows),
+            "model_rows": len(models),
             "training_rows": sum(pass_of(row) == TRAIN for row in rows),
-            "skipped_rows": data.skipped,
+            "skipped_rows": data.skipped + unreadable_models,
+            "skipped_why": _skipped(data.skipped_why, unreadable_models),
+            "context": context or "all",
             "sha256": digest.hexdigest(),
             "files": [p.name for p in csv_paths],
         },

@@ -60,6 +60,17 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
     type=click.Path(path_type=Path, exists=True, dir_okay=False),
     help="Fit from these measurement files (merged) without measuring. Repeatable.",
 )
+@click.option(
+    "--context",
+    type=click.Choice(["alone", "in-model"]),
+    help="Fit only layer rows measured this way (the `context` column; empty = alone) [default: all].",
+)
+@click.option(
+    "--candidates",
+    default="random_forest,xgboost,catboost",
+    show_default=True,
+    help="Tree libraries to choose among per family (comma-separated; one is fastest).",
+)
 @click.option("--no-fit", is_flag=True, help="Only measure; do not fit a profile.")
 @click.option(
     "--train",
@@ -79,6 +90,8 @@ def calibrate(
     repeats: int,
     no_fit: bool,
     train: bool,
+    context: str | None,
+    candidates: str,
 ) -> None:
     """Measure single layers and whole reference models with CodeCarbon on this machine,
     appending to a measurements CSV (contract 3; a rerun resumes), then fit a profile
@@ -99,22 +112,49 @@ def calibrate(
             for case, problem in result.failed:
                 click.echo(f"skipped {case}: {problem}", err=True)
         if not no_fit:
-            _fit(name, list(from_csv) or [csv_path], out_dir)
+            _fit(name, list(from_csv) or [csv_path], out_dir, context, _candidates(candidates))
     except EnergyLintError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
 
 
-def _fit(name: str, csv_paths: list[Path], out_dir: Path) -> None:
+def _candidates(text: str) -> tuple[str, ...]:
+    known = ("random_forest", "xgboost", "catboost")
+    chosen = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [kind for kind in chosen if kind not in known]
+    if unknown or not chosen:
+        raise EnergyLintError(
+            f"--candidates: unknown {', '.join(unknown) or '(none given)'}; known: {', '.join(known)}"
+        )
+    return chosen
+
+
+def _fit(
+    name: str,
+    csv_paths: list[Path],
+    out_dir: Path,
+    context: str | None = None,
+    candidates: tuple[str, ...] = ("random_forest", "xgboost", "catboost"),
+) -> None:
+    import csv
+
     from ..calibration.profile_writer import build_profile
 
     try:
-        meta = build_profile(name, csv_paths, out_dir)
-    except ValueError as error:
+        meta = build_profile(name, csv_paths, out_dir, candidates, context=context)
+    except (ValueError, KeyError, csv.Error, UnicodeDecodeError) as error:
         raise EnergyLintError(
             f"cannot fit a profile from {', '.join(map(str, csv_paths))}: {error}"
         ) from None
     click.echo(f"profile {name} written to {out_dir} (power: {meta['power']})", err=True)
+    dataset = meta["dataset"]
+    click.echo(
+        f"  {dataset['layer_rows']} layer rows, {dataset['model_rows']} whole models, "
+        f"{dataset['skipped_rows']} rows skipped",
+        err=True,
+    )
+    for why, count in dataset.get("skipped_why", {}).items():
+        click.echo(f"    skipped {count}: {why}", err=True)
     for family, entry in {**meta["families"], "generic": meta["generic"]}.items():
         errors = ", ".join(f"{kind} {value:.1%}" for kind, value in entry["cv_rmspe"].items())
         click.echo(
@@ -122,6 +162,12 @@ def _fit(name: str, csv_paths: list[Path], out_dir: Path) -> None:
         )
     correction = meta["correction"]
     click.echo(f"  whole-model correction: {correction['kind']} {correction.get('cv_rmspe', '')}", err=True)
+    if "interval_coverage" in correction:
+        click.echo(
+            f"  90% interval, out of sample: covers {correction['interval_coverage']:.0%}, "
+            f"median high/low {correction['interval_high_over_low']:.2f}",
+            err=True,
+        )
     training = meta.get("training")
     if training is None:
         click.echo(

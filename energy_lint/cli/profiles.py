@@ -45,6 +45,9 @@ def profiles(output_format: str) -> None:
             "model_rows": meta.get("dataset", {}).get("model_rows"),
             "cv_rmspe": {f: min(e.get("cv_rmspe", {}).values(), default=None) for f, e in families.items()},
             "correction": meta.get("correction", {}).get("kind"),
+            "interval_coverage": meta.get("correction", {}).get("interval_coverage"),
+            "interval_high_over_low": meta.get("correction", {}).get("interval_high_over_low"),
+            "priors": sorted(f for f, e in families.items() if e.get("prior")),
             "training": training_summary(meta),
         })  # fmt: skip
     for problem in broken:
@@ -79,6 +82,16 @@ def _text(listed: list[dict]) -> None:
             f"  {escape(str(item['device']))} · {escape(str(item['backend']))} · power {item['power']} "
             f"({escape(sources)}) · {item['rows']} rows ({item['model_rows']} whole models) · "
             f"measured {escape(measured)} · correction {item['correction']}"
+        )
+        coverage, width = item["interval_coverage"], item["interval_high_over_low"]
+        console.print(
+            "  90% interval: "
+            + (
+                f"covers {coverage:.0%} of held-out whole models, median high/low {width:.2f} (out of sample)"
+                if coverage is not None
+                else "coverage not checked (profile calibrated before out-of-sample checks)"
+            )
+            + f" · physical priors: {', '.join(item['priors']) or 'none'}"
         )
         training = item["training"]
         if training is None:

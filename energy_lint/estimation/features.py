@@ -19,8 +19,20 @@ from ..graph import LayerNode
 from ..graph.layers import spec_for
 from ..graph.layers.base import Config, LayerCall, LayerResult, Shape
 from .families import FAMILY_MEMBERS, family_of
+from .prior import BYTES_PER_ELEMENT
 
-COMMON = ("log_macs", "log_input_elements", "log_output_elements", "log_params", "log_batch")
+COMMON = (
+    "log_macs",
+    "log_input_elements",
+    "log_output_elements",
+    "log_params",
+    "log_batch",
+    "log_bytes",
+    "log_intensity",
+)
+"""Features of every family. log_bytes is the memory a call moves (inputs, outputs and weights,
+4 bytes each), log_intensity its MACs per byte moved: with log_macs they place a layer on the
+roofline the family's prior (prior.py) describes."""
 
 _ACTIVATIONS = (
     "linear",
@@ -176,12 +188,18 @@ def layer_features(
         spec = spec_for(class_name, operation=operation)
         result = spec(LayerCall(class_name, Config(config), tuple(tuple(s) for s in input_shapes)))
     batch = input_shapes[0][0]
+    macs = result.macs * batch
+    inputs = sum(math.prod(s) for s in input_shapes)
+    outputs = sum(math.prod(s) for s in result.outputs)
+    moved = BYTES_PER_ELEMENT * (inputs + outputs + result.params)
     values = {
-        "log_macs": _log(result.macs * batch),
-        "log_input_elements": _log(sum(math.prod(s) for s in input_shapes)),
-        "log_output_elements": _log(sum(math.prod(s) for s in result.outputs)),
+        "log_macs": _log(macs),
+        "log_input_elements": _log(inputs),
+        "log_output_elements": _log(outputs),
         "log_params": _log(result.params),
         "log_batch": _log(batch),
+        "log_bytes": _log(moved),
+        "log_intensity": _log(macs / moved) if moved > 0 else 0.0,
     }
     family = family_of(class_name, operation)
     values.update(_family_extras(family, class_name, config, input_shapes, result.outputs))

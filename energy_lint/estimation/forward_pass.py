@@ -13,12 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
-import numpy as np
-
 from ..graph import LayerNode, ModelGraph
 from .families import FREE, GENERIC, family_of
 from .features import node_features
-from .profile import FamilyPredictor, HardwareProfile
+from .profile import HardwareProfile
 
 
 class Pricing(str, Enum):
@@ -70,10 +68,6 @@ class Estimate:
     correction: str
 
 
-def _vector(predictor: FamilyPredictor, values: dict[str, float]) -> list[float]:
-    return [values[name] for name in predictor.features]
-
-
 def _key(node: LayerNode) -> tuple[object, ...]:
     """Calls that are the same layer call: nodes copied from one template (the repeated blocks
     of a transformer) share their config object, so they are priced once."""
@@ -112,8 +106,7 @@ def price_layers(nodes: Sequence[LayerNode], profile: HardwareProfile) -> list[L
             for entry, _ in items:
                 entry.pricing = Pricing.UNKNOWN
             continue
-        matrix = np.array([_vector(predictor, values) for _, values in items], dtype=np.float64)
-        logs = predictor.ensemble.predict(matrix)
+        logs = predictor.predict_log([values for _, values in items])
         low, high = predictor.interval_log
         for (entry, values), log_energy in zip(items, logs, strict=True):
             entry.energy_j = math.exp(log_energy)

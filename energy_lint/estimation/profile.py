@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..errors import EnergyLintError
 from .correction import Correction
+from .prior import SIZE_FEATURES, Prior, combine
 from .trees import TreeEnsemble
 
 PROFILE_FORMAT = 1
@@ -31,6 +35,19 @@ class FamilyPredictor:
     """Quantiles (5%, 95%) of cross-validated log residuals: the 90% interval of a prediction."""
     ranges: dict[str, tuple[float, float]]
     info: dict[str, Any] = field(default_factory=dict)
+    prior: Prior | None = None
+    """The family's physical prior; the ensemble then predicts log(energy / prior). None for a
+    profile written before priors (the ensemble predicts log energy itself)."""
+
+    def predict_log(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
+        """Log energy of layers given as feature dicts (each holding at least `features`)."""
+        matrix = np.array([[row[name] for name in self.features] for row in rows], dtype=np.float64)
+        raw = self.ensemble.predict(matrix.reshape(len(rows), len(self.features)))
+        if self.prior is None:
+            return raw
+        names = [name for name in SIZE_FEATURES if all(name in row for row in rows)]
+        columns = {name: np.array([row[name] for row in rows]) for name in names}
+        return combine(self.prior, raw, columns, self.ranges)
 
     def outside_ranges(self, values: dict[str, float]) -> list[str]:
         """The features of a layer that fall outside what the predictor was trained on."""
@@ -92,7 +109,8 @@ def _predictor(directory: Path, family: str, entry: dict[str, Any]) -> FamilyPre
         ensemble=TreeEnsemble.load(file),
         interval_log=(float(low), float(high)),
         ranges=ranges,
-        info={k: v for k, v in entry.items() if k not in ("file", "features", "ranges")},
+        info={k: v for k, v in entry.items() if k not in ("file", "features", "ranges", "prior")},
+        prior=Prior.from_dict(entry.get("prior")),
     )
 
 

@@ -62,3 +62,28 @@ def test_training_predictors_are_described_alike_by_profiles_and_by_check(tmp_pa
     arguments = ["--profile", "cpu-epyc-2core-tf", "--format", "json", "--exit-zero"]
     checked = invoke("check", examples / "mobilenet.json", *arguments, cwd=tmp_path)
     assert json.loads(checked.stdout)["profile"]["training"] == training
+
+
+def test_the_intervals_out_of_sample_coverage_and_width_and_the_priors_are_shown(tmp_path: Path) -> None:
+    prior = {
+        "overhead_j": 1e-4,
+        "peak_macs_per_j": 1e10,
+        "bandwidth_bytes_per_j": 1e9,
+        "residual_range": [-1, 1],
+    }
+    dense = {"file": "dense.npz", "predictor": "xgboost", "features": ["a", "b", "c", "d", "e"],
+             "cv_rmspe": {"xgboost": 0.1}, "rows": 40, "prior": prior}  # fmt: skip
+    meta = {
+        "format": 1, "name": "with-prior", "device": "cpu", "backend": "tensorflow", "power": "estimated",
+        "power_source": {"cpu": "CodeCarbon estimate"}, "families": {"dense": dense},
+        "generic": {**dense, "file": "generic.npz", "prior": None}, "dataset": {"rows": 40, "model_rows": 9},
+        "correction": {"kind": "affine", "overhead_j": 0.0, "factor": 1.0, "interval_log": [-0.4, 0.5],
+                       "interval_coverage": 0.9, "interval_high_over_low": 2.4},
+    }  # fmt: skip
+    write_profile(tmp_path / "with-prior", meta, {"dense.npz": leaf(0.0), "generic.npz": leaf(0.0)})
+    listed = [p for p in json.loads(profiles(tmp_path).stdout)["profiles"] if p["where"] == "user"]
+    assert listed[0]["interval_coverage"] == 0.9 and listed[0]["interval_high_over_low"] == 2.4
+    assert listed[0]["priors"] == ["dense"]
+    text = invoke("profiles", cwd=tmp_path, env={"ENERGY_LINT_PROFILES": str(tmp_path)}).stdout
+    assert "covers 90% of held-out whole models, median high/low 2.40" in text
+    assert "physical priors: dense" in text

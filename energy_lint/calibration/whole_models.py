@@ -1,0 +1,127 @@
+"""Whole-model rows and their out-of-fold layer sums: what the whole-model correction and the
+total's 90% interval are fitted on.
+
+A correction fitted on layer sums from predictors that had seen the model's own layers learns
+in-sample error and gives an interval that is too narrow on a new architecture. So the models'
+architectures are split into folds; each fold's models are summed by layer predictors refitted
+without that fold's layer rows (each family with the kind calibration chose, no CV)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import EnergyLintError
+from ..estimation.forward_pass import estimate
+from ..estimation.profile import FamilyPredictor, HardwareProfile
+from ..graph import ModelGraph, read_model
+from .fit import EXPORTERS, N_JOBS, Dataset, FittedPredictor, fit_one, grouped_folds
+
+FOLDS = 5
+
+
+@dataclass
+class WholeModel:
+    model: str
+    """The architecture id (the `model` column, else the model file's stem)."""
+    batch: int
+    measured_j: float
+    graph: ModelGraph
+
+    @property
+    def family(self) -> str:
+        """The architecture family: the id without a trailing -NNNN sample number."""
+        return family_of_model(self.model)
+
+
+def family_of_model(model: str) -> str:
+    return re.sub(r"-\d+$", "", model)
+
+
+def _batch(row: dict[str, Any]) -> int:
+    if row.get("batch_size"):
+        return int(float(row["batch_size"]))
+    shapes = row["input_shape"]
+    first = shapes[0] if isinstance(shapes[0], list) else shapes
+    return int(first[0])
+
+
+def read_whole_models(rows: Sequence[dict[str, Any]]) -> tuple[list[WholeModel], int]:
+    """The whole-model rows whose model file can be read, and how many could not."""
+    models, skipped = [], 0
+    for row in rows:
+        try:
+            config = row["layer_config"]
+            path = Path(row.get("_csv_dir") or ".") / config["model"]
+            batch = _batch(row)
+            energy = float(row["energy_j"])
+            if not energy > 0:
+                raise ValueError("energy not positive")
+            graph = read_model(path, batch_size=batch)
+        except (Exception, EnergyLintError):  # any unreadable row or file: counted, never a crash
+            skipped += 1
+            continue
+        models.append(WholeModel(str(row.get("model") or path.stem), batch, energy, graph))
+    return models, skipped
+
+
+def _refit(
+    data: Dataset, fitted: dict[str, FittedPredictor], generic: FittedPredictor, held: set[str]
+) -> HardwareProfile:
+    """The profile's predictors refitted without the layer rows of the `held` architectures."""
+    from joblib import Parallel, delayed
+
+    jobs = []
+    for family, chosen in [*fitted.items(), ("generic", generic)]:
+        items = data.by_family.get(family) if family != "generic" else None
+        if items is None:
+            items = [
+                (v[: len(chosen.features)], y, g) for rows in data.by_family.values() for v, y, g in rows
+            ]
+        kept = [item for item in items if item[2] not in held]
+        if len(kept) < 2:
+            kept = items  # too few left: the fold's sum keeps this family's own rows
+        jobs.append((family, chosen, kept))
+
+    def one(family: str, chosen: FittedPredictor, items: list) -> FamilyPredictor:
+        x = np.array([values for values, _, _ in items], dtype=np.float64)
+        y = np.array([target for _, target, _ in items])
+        model = fit_one(chosen.kind, x, y, chosen.features, data.use_prior)
+        return FamilyPredictor(
+            family, chosen.features, EXPORTERS[chosen.kind](model.model), chosen.interval_log,
+            model.ranges, prior=model.prior,
+        )  # fmt: skip
+
+    predictors = Parallel(n_jobs=min(N_JOBS, len(jobs)))(delayed(one)(*job) for job in jobs)
+    families = {p.family: p for p in predictors if p.family != "generic"}
+    return HardwareProfile(Path("."), {}, families, predictors[-1])
+
+
+def out_of_fold_sums(
+    data: Dataset,
+    models: Sequence[WholeModel],
+    fitted: dict[str, FittedPredictor],
+    generic: FittedPredictor,
+    folds: int = FOLDS,
+) -> list[tuple[float, float, str]]:
+    """(layer sum by predictors that never saw the model's architecture, measured, architecture)
+    for every whole model, architectures in up to FOLDS grouped folds."""
+    if not models:
+        return []
+    groups = np.array([m.model for m in models])
+    if len(np.unique(groups)) < 2:
+        splits = [(np.array([], dtype=int), np.arange(len(models)))]
+    else:
+        splits, _ = grouped_folds(groups, splits=folds)
+    sums = np.zeros(len(models))
+    for _, test in splits:
+        held = {str(groups[i]) for i in test}
+        profile = _refit(data, fitted, generic, held)
+        for i in test:
+            sums[i] = estimate(models[i].graph, profile).layer_sum_j
+    return [(float(s), m.measured_j, m.model) for s, m in zip(sums, models, strict=True)]

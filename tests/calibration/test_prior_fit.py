@@ -1,0 +1,76 @@
+"""The physical prior: fitted on rows made by a known roofline plus noise, it recovers the
+roofline's parameters, and a family fitted over it extrapolates 10x beyond its rows, where
+trees alone stay at the largest energy they saw."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from energy_lint.calibration.fit import fit_predictor
+from energy_lint.calibration.prior_fit import fit_prior
+from energy_lint.estimation.features import layer_features
+
+pytestmark = pytest.mark.keras
+
+pytest.importorskip("sklearn")
+pytest.importorskip("scipy")
+
+OVERHEAD, PEAK, BANDWIDTH = 2e-4, 5e9, 4e8  # J, MACs per J, bytes per J
+
+
+def roofline(macs: np.ndarray, moved: np.ndarray) -> np.ndarray:
+    return OVERHEAD + np.maximum(macs / PEAK, moved / BANDWIDTH)
+
+
+def test_the_fit_recovers_a_known_overhead_peak_and_bandwidth_through_noise() -> None:
+    rng = np.random.default_rng(0)
+    macs = 10 ** rng.uniform(4, 10, 300)
+    moved = 10 ** rng.uniform(3, 8, 300)  # both regimes and the overhead-bound corner
+    energy = roofline(macs, moved) * np.exp(rng.normal(0, 0.08, 300))
+    energy[:6] *= 5  # a few wild rows: the robust loss must not follow them
+    prior = fit_prior(macs, moved, energy)
+    assert prior is not None
+    assert prior.peak_macs_per_j == pytest.approx(PEAK, rel=0.1)
+    assert prior.bandwidth_bytes_per_j == pytest.approx(BANDWIDTH, rel=0.1)
+    assert prior.overhead_j == pytest.approx(OVERHEAD, rel=0.3)
+
+
+def test_a_family_without_macs_gets_a_memory_roofline_only() -> None:
+    rng = np.random.default_rng(1)
+    moved = 10 ** rng.uniform(3, 8, 50)
+    prior = fit_prior(np.zeros(50), moved, OVERHEAD + moved / BANDWIDTH)
+    assert prior is not None and prior.peak_macs_per_j is None
+    assert prior.bandwidth_bytes_per_j == pytest.approx(BANDWIDTH, rel=0.05)
+    assert fit_prior(np.ones(3), np.ones(3), np.ones(3)) is None  # too few rows
+
+
+def dense_rows(units: list[int], batch: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, list]:
+    """Feature rows of real Dense layers (the reader's own MACs and params) and energies by the
+    roofline with 5% noise."""
+    features = [layer_features("Dense", {"units": u}, [(batch, 512)]) for u in units]
+    x = np.array([f.values for f in features])
+    values = [f.as_dict() for f in features]
+    macs = np.expm1([v["log_macs"] for v in values])
+    moved = np.expm1([v["log_bytes"] for v in values])
+    y = np.log(roofline(macs, moved)) + rng.normal(0, 0.05, len(units))
+    return x, y, list(features[0].names)
+
+
+def test_over_the_prior_a_layer_10x_beyond_the_training_range_is_priced_by_the_roofline() -> None:
+    rng = np.random.default_rng(2)
+    units = [int(u) for u in rng.integers(16, 512, 60)]
+    x, y, names = dense_rows(units, 256, rng)
+    groups = np.array([f"arch{i % 6}" for i in range(len(y))])
+    big_x, big_y, _ = dense_rows([5120], 256, np.random.default_rng(3))  # 10x the largest layer
+    with_prior = fit_predictor("dense", x, y, groups, names, ("random_forest",), use_prior=True)
+    trees_only = fit_predictor("dense", x, y, groups, names, ("random_forest",), use_prior=False)
+    truth = math.exp(big_y[0])
+    row = dict(zip(names, big_x[0], strict=True))
+    ours = math.exp(with_prior.as_family_predictor().predict_log([row])[0])
+    trees = math.exp(trees_only.as_family_predictor().predict_log([row])[0])
+    assert ours == pytest.approx(truth, rel=0.2)
+    assert trees < 0.3 * truth  # a forest cannot predict above the largest energy it saw
+    assert with_prior.prior is not None and with_prior.entry("dense.npz")["prior"]["peak_macs_per_j"] > 0

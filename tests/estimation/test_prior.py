@@ -1,0 +1,66 @@
+"""The prior on the check path: stored and read back from profile.json, the tree residual kept
+inside the training ranges and shrunk beyond them, and profiles written before priors still
+predicting with their trees alone."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from energy_lint.estimation.forward_pass import estimate
+from energy_lint.estimation.prior import Prior, shrink
+from energy_lint.estimation.profile import BUNDLED, FamilyPredictor, load_profile
+from energy_lint.estimation.trees import TreeEnsemble
+from energy_lint.graph import read_model
+
+EXAMPLES = BUNDLED.parents[1] / "examples"
+PRIOR = Prior(1e-3, 1e10, 1e9, residual_range=(-0.2, 0.4))
+
+
+def constant(value: float, n_features: int) -> TreeEnsemble:
+    """One leaf: every layer gets the same residual."""
+    one = np.array([-1])
+    return TreeEnsemble(
+        one, np.zeros(1), one, one, np.array([value]), np.zeros(1, dtype=int), n_features=n_features
+    )
+
+
+def row(log_macs: float, log_bytes: float) -> dict[str, float]:
+    return {"log_macs": log_macs, "log_bytes": log_bytes}
+
+
+def test_a_prior_survives_profile_json_and_refuses_nonsense() -> None:
+    assert Prior.from_dict(PRIOR.to_dict()) == PRIOR
+    assert Prior.from_dict(None) is None
+    with pytest.raises(ValueError):
+        Prior.from_dict({**PRIOR.to_dict(), "overhead_j": -1.0})
+
+
+def test_the_residual_is_clipped_inside_the_ranges_and_fades_beyond_them() -> None:
+    ranges = {"log_macs": (10.0, 20.0), "log_bytes": (10.0, 18.0)}
+    predictor = FamilyPredictor(
+        "dense", ("log_macs", "log_bytes"), constant(0.9, 2), (0.0, 0.0), ranges, prior=PRIOR
+    )
+    inside, far = row(15.0, 14.0), row(20.0 + 10 * math.log(10), 14.0)  # 10 decades beyond
+    logs = predictor.predict_log([inside, far])
+    prior_logs = PRIOR.predict_log({k: np.array([inside[k], far[k]]) for k in inside})
+    assert logs[0] == pytest.approx(prior_logs[0] + 0.4)  # 0.9 clipped to the largest training residual
+    assert logs[1] == pytest.approx(prior_logs[1], abs=1e-6)  # priced by the prior alone
+    assert shrink({"log_macs": np.array([15.0])}, ranges)[0] == 1.0
+
+
+@pytest.mark.parametrize("name", ["cpu-epyc-2core-tf", "cpu-xeon-2core-tf", "h100-torch-fp32"])
+def test_bundled_profiles_without_priors_predict_with_their_trees_as_before(name: str) -> None:
+    profile = load_profile(BUNDLED / name)
+    assert all(p.prior is None for p in profile.families.values())
+    graph = read_model(EXAMPLES / "mobilenet_v2.json", batch_size=1)
+    result = estimate(graph, profile)
+    priced = [layer for layer in result.layers if layer.priced]
+    assert priced and result.energy_j > 0
+    first = priced[0]
+    predictor = profile.families.get(first.family) or profile.generic
+    assert predictor is not None
+    vector = np.array([[first.features[n] for n in predictor.features]])
+    assert first.energy_j == pytest.approx(math.exp(predictor.ensemble.predict(vector)[0]))
