@@ -95,13 +95,40 @@ def _places(value: Any, found: list[tuple[Any, Any]]) -> None:
             _places(item, found)
 
 
+def _layer_places(value: Any, found: list[tuple[Any, Any]], edges: list[tuple[Any, Any]]) -> None:
+    """The values a layer's code reads: each key of every layer's own config (not the
+    initializers and dtype policies inside it), and every entry of the edges between layers."""
+    if isinstance(value, dict):
+        if isinstance(value.get("class_name"), str) and isinstance(value.get("config"), dict):
+            found.extend((value["config"], key) for key in value["config"])
+        for key, item in value.items():
+            if key in ("inbound_nodes", "input_layers", "output_layers", "keras_history", "shape"):
+                _places(item, edges)
+                edges.append((value, key))
+            _layer_places(item, found, edges)
+    elif isinstance(value, list):
+        for item in value:
+            _layer_places(item, found, edges)
+
+
 def mutate_config(config: Any, rng: random.Random) -> tuple[Any, str]:
-    """A deep copy of `config` with 1-3 damages; returns it and what was done."""
+    """A deep copy of `config` with 1-3 damages, most of them where a layer's code reads (its
+    config's own keys, its edges), the rest anywhere; returns it and what was done."""
     config = json.loads(json.dumps(config))
     done = []
     for _ in range(rng.choice((1, 1, 1, 2, 3))):
         places: list[tuple[Any, Any]] = []
-        _places(config, places)
+        layer_places: list[tuple[Any, Any]] = []
+        edges: list[tuple[Any, Any]] = []
+        where = rng.random()
+        if where < 0.45:
+            _layer_places(config, layer_places, edges)
+            places = layer_places
+        elif where < 0.75:
+            _layer_places(config, layer_places, edges)
+            places = edges
+        if not places:
+            _places(config, places)
         if not places:
             break
         container, key = rng.choice(places)
@@ -134,13 +161,20 @@ def mutate_bytes(data: bytes, rng: random.Random) -> tuple[bytes, str]:
         chunk = buffer[start : start + rng.randrange(1, 256)]
         at = rng.randrange(len(buffer))
         return bytes(buffer[:at] + chunk + buffer[at:]), f"{len(chunk)} bytes repeated at {at}"
+    heap = data.find(b"GCOL")  # HDF5's global heap, which holds variable-length strings
+    if heap >= 0 and action < 0.6:
+        start, end = heap, min(len(buffer), heap + 512)
+        where = "in the global heap"
+    else:
+        start, end = 0, len(buffer)
+        where = ""
     count = rng.choice((1, 2, 4, 8, 32))
     for _ in range(count):
-        at = rng.randrange(len(buffer))
+        at = rng.randrange(start, end)
         buffer[at] = rng.choice(
             (0, 0xFF, 0x7F, 0x80, rng.randrange(256), buffer[at] ^ (1 << rng.randrange(8)))
         )
-    return bytes(buffer), f"{count} bytes changed"
+    return bytes(buffer), f"{count} bytes changed {where}".strip()
 
 
 def write_config(base: Base, config: Any, path: Path) -> None:
