@@ -198,8 +198,10 @@ def _h5_string(handle: Any, name: str, limit: int, path: Path) -> bytes | None:
     """One attribute as bytes when it is one string (None when it is something else), its
     element count and declared size checked before a byte of it is decoded."""
     attr = handle.attrs.get_id(name)
-    count = attr.shape and math.prod(attr.shape)
+    if attr.shape is None:  # HDF5's null dataspace
+        raise ModelReadError(str(path), f"{name} attribute holds no value")
     if attr.shape != ():
+        count = math.prod(attr.shape)
         raise ModelReadError(str(path), f"{name} attribute is an array of {count:,} values, not one string")
     if attr.get_storage_size() > limit:
         raise ModelReadError(str(path), f"{name} is larger than {_size_text(limit)}")

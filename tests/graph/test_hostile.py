@@ -203,3 +203,12 @@ def test_an_h5_string_array_is_refused_before_it_is_decoded(tmp_path: Path, name
     with pytest.raises(ModelReadError) as caught:
         read_model(path)
     assert caught.value.problem == f"{name} attribute is an array of 1,000 values, not one string"
+
+
+def test_an_h5_attribute_without_a_value(tmp_path: Path) -> None:
+    path = tmp_path / "empty.h5"
+    with h5py.File(path, "w") as handle:
+        handle.attrs.create("model_config", h5py.Empty("f"))
+    with pytest.raises(ModelReadError) as caught:
+        read_model(path)
+    assert caught.value.problem == "model_config attribute holds no value"
