@@ -109,6 +109,15 @@ def test_the_undamaged_configs_read(saved: dict[str, Config], tmp_path: Path) ->
         ),
         ("conv", "groups", "2", "layer 'conv' (Conv1D): config 'groups' must be an integer, got '2'"),
     ],
+    ids=[
+        "dot-empty-axes",
+        "concatenate-empty-axis",
+        "einsum-bias-axes-int",
+        "einsum-bias-axes-list",
+        "units-401-digits",
+        "num-heads-nan",
+        "groups-string",
+    ],
 )
 def test_config_value_refused_where_it_enters(
     saved: dict[str, Config], tmp_path: Path, name: str, key: str, value: Any, expected: str
