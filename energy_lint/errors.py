@@ -17,6 +17,15 @@ class ModelReadError(EnergyLintError):
         self.problem = problem
 
 
+def unexpected(path: str, doing: str, error: Exception) -> ModelReadError:
+    """An exception energy-lint did not expect while reading or pricing one file: a bug, or an
+    input no check catches yet. It becomes that file's one-line error, naming its type and
+    message so that it can be reported, and the run goes on with the next file."""
+    return ModelReadError(
+        path, f"unexpected {type(error).__name__} while {doing}: {error} (please report this file)"
+    )
+
+
 _LINE_BREAKING = [*range(32), 0x7F, 0x85, 0x2028, 0x2029]
 _ESCAPES = {code: ascii(chr(code))[1:-1] for code in _LINE_BREAKING}
 

@@ -74,3 +74,26 @@ def lambda_model(k: ModuleType, marker: Path) -> Any:
     x = k.layers.Dense(4, name="before")(inputs)
     x = k.layers.Lambda(lambda t: (open(path, "w").close(), t)[1], name="side_effect")(x)
     return k.Model(inputs, k.layers.Dense(2, name="after")(x), name="with_lambda")
+
+
+def zoo(k: ModuleType) -> Any:
+    """Two inputs through many layer families (conv with groups, attention, recurrent, wrappers,
+    EinsumDense, Dot, Concatenate, Flatten, Reshape, Embedding): a small file whose config
+    reaches most of the layer code, for the mutation tests to damage."""
+    layers = k.layers
+    sequence = k.Input((8, 6), name="sequence")
+    tokens = k.Input((5,), name="tokens", dtype="int32")
+    x = layers.Conv1D(8, 3, padding="same", groups=2, name="conv")(sequence)
+    x = layers.BatchNormalization(name="norm")(x)
+    attended = layers.MultiHeadAttention(num_heads=2, key_dim=4, name="attention")(x, x)
+    x = layers.LayerNormalization(name="layer_norm")(layers.Add(name="residual")([x, attended]))
+    recurrent = layers.Bidirectional(layers.LSTM(4, return_sequences=True), name="bilstm")(x)
+    projected = layers.TimeDistributed(layers.Dense(8), name="per_step")(x)
+    x = layers.Concatenate(axis=-1, name="concat")([recurrent, projected])
+    x = layers.EinsumDense("abc,cd->abd", output_shape=(None, 4), bias_axes="d", name="einsum")(x)
+    x = layers.Dot(axes=(2, 2), name="dot")([x, x])
+    x = layers.Reshape((8, 8), name="reshape")(layers.Flatten(name="flatten")(x))
+    x = layers.GlobalAveragePooling1D(name="pool")(x)
+    embedded = layers.GlobalAveragePooling1D(name="embed_pool")(layers.Embedding(20, 4, name="embed")(tokens))
+    x = layers.Concatenate(name="join")([x, embedded])
+    return k.Model([sequence, tokens], layers.Dense(3, activation="softmax", name="head")(x), name="zoo")

@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
-from ..errors import EnergyLintError, ModelReadError
+import numpy as np
+
+from ..errors import EnergyLintError, ModelReadError, unexpected
 from ..estimation.forward_pass import estimate
 from ..estimation.generation import estimate_generation
 from ..estimation.profile import HardwareProfile
@@ -70,14 +72,23 @@ def check_models(
                 return base_of(base_graph, settings, model_settings, source, sidecar)
 
             try:
-                base = comparison.base_for(graph, price)
+                with np.errstate(over="raise", divide="raise", invalid="raise"):
+                    base = comparison.base_for(graph, price)
             except EnergyLintError as error:
                 problem = str(error).removeprefix(f"{graph.path}: ")
                 _record(ModelReadError(graph.path, f"base: {problem}"), errors, on_error)
+            except Exception as error:  # the per-file boundary, as for the model itself below
+                _record(unexpected(graph.path, "pricing its base", error), errors, on_error)
         try:
-            result, violations = check_model(graph, settings, model_settings, base)
+            # A numpy overflow or NaN means a figure computed from nonsense: that model's
+            # error, not a warning on stderr beside a number.
+            with np.errstate(over="raise", divide="raise", invalid="raise"):
+                result, violations = check_model(graph, settings, model_settings, base)
         except EnergyLintError as error:
             _record(ModelReadError(graph.path, str(error).removeprefix(f"{graph.path}: ")), errors, on_error)
+            continue
+        except Exception as error:  # the per-file boundary: one model's bug never ends the run
+            _record(unexpected(graph.path, "pricing it", error), errors, on_error)
             continue
         yield CheckedModel(graph, result, violations)
 

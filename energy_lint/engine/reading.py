@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from ..errors import ModelReadError
+from ..errors import ModelReadError, unexpected
 from ..graph import ModelGraph, read_model
 
 
@@ -21,7 +21,13 @@ def read_each(
     `on_error` at once (the command prints it), and the next file is read."""
     for path in files:
         try:
-            yield read_model(path, batch_size, input_shapes)
+            graph = read_model(path, batch_size, input_shapes)
         except ModelReadError as error:
             on_error(error)
             errors.append(error)
+            continue
+        except Exception as error:  # the per-file boundary: one file's bug never ends the run
+            on_error(failure := unexpected(str(path), "reading it", error))
+            errors.append(failure)
+            continue
+        yield graph

@@ -15,9 +15,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import EnergyLintError
 from ..graph import LayerNode
 from ..graph.layers import spec_for
-from ..graph.layers.base import Config, LayerCall, LayerResult, Shape
+from ..graph.layers.base import Config, LayerCall, LayerConfigError, LayerResult, Shape, checked_int
 from .families import FAMILY_MEMBERS, family_of
 from .prior import BYTES_PER_ELEMENT
 
@@ -106,27 +107,47 @@ def _activation(config: Mapping[str, Any], class_name: str) -> str:
     return activation if isinstance(activation, str) else "other"
 
 
-def _prod(values: Any) -> float:
-    if isinstance(values, (list, tuple)):
-        return float(math.prod(int(v) for v in values))
-    return float(values or 1)
+def _prod(config: Config, key: str, fallback: str | None = None) -> float:
+    """The product of an int-or-list config value (kernel_size, strides...), validated as the
+    layer specs validate it; absent or null means 1 (or the `fallback` key's value)."""
+    value = config.get(key)
+    if value is None and fallback is not None:
+        value = config.get(fallback)
+    if value is None:
+        return 1.0
+    values = value if isinstance(value, (list, tuple)) else [value]
+    return float(math.prod(checked_int(v, f"config '{key}'") for v in values))
+
+
+def _count(config: Config, *keys: str) -> float:
+    """The first of `keys` set in the config, as a validated positive integer; else 1."""
+    for key in keys:
+        value = config.optional_int(key)
+        if value:
+            return float(value)
+    return 1.0
 
 
 def _family_extras(
-    family: str, class_name: str, config: Mapping[str, Any], inputs: Sequence[Shape], outputs: Sequence[Shape]
+    family: str, class_name: str, raw: Mapping[str, Any], inputs: Sequence[Shape], outputs: Sequence[Shape]
 ) -> dict[str, float]:
-    first, out = inputs[0], outputs[0]
+    """Family features read from the config through Config, which refuses a string, a list, a
+    NaN or a number too large for a float with a one-line LayerConfigError."""
+    config = Config(raw)
+    # An operation may take or give a scalar (rank 0): it counts as one element of one channel.
+    first = inputs[0] if inputs and inputs[0] else (1,)
+    out = outputs[0] if outputs and outputs[0] else (1,)
     channels_first = config.get("data_format") == "channels_first"
-    in_channels = first[1] if channels_first else first[-1]
-    out_channels = out[1] if channels_first else out[-1]
+    in_channels = first[1] if channels_first and len(first) > 1 else first[-1]
+    out_channels = out[1] if channels_first and len(out) > 1 else out[-1]
     if family in ("conv", "conv_transpose", "depthwise_conv", "separable_conv"):
         return {
-            "kernel_volume": _prod(config.get("kernel_size")),
-            "stride_product": _prod(config.get("strides", 1)),
-            "dilation_product": _prod(config.get("dilation_rate", 1)),
+            "kernel_volume": _prod(config, "kernel_size"),
+            "stride_product": _prod(config, "strides"),
+            "dilation_product": _prod(config, "dilation_rate"),
             "log_in_channels": _log(in_channels),
             "log_out_channels": _log(out_channels),
-            "groups": float(config.get("groups", 1) or 1),
+            "groups": _count(config, "groups"),
             "spatial_rank": float(len(first) - 2),
         }
     if family == "dense":
@@ -137,14 +158,14 @@ def _family_extras(
         }
     if family == "pooling":
         return {
-            "pool_volume": _prod(config.get("pool_size")),
-            "stride_product": _prod(config.get("strides") or config.get("pool_size")),
+            "pool_volume": _prod(config, "pool_size"),
+            "stride_product": _prod(config, "strides", fallback="pool_size"),
             "is_max": float(class_name.startswith("Max")),
         }
     if family == "global_pooling":
         return {"log_channels": _log(in_channels), "is_max": float("Max" in class_name)}
     if family == "activation":
-        return {"activation": _code(_activation(config, class_name), _ACTIVATIONS)}
+        return {"activation": _code(_activation(raw, class_name), _ACTIVATIONS)}
     if family in ("normalization", "elementwise", "reshaping"):
         return {"kind": _code(class_name, _KINDS[family]), "inputs": float(len(inputs))}
     if family == "concatenate":
@@ -152,23 +173,25 @@ def _family_extras(
     if family == "attention":
         key = inputs[1] if len(inputs) > 1 else first
         return {
-            "heads": float(config.get("num_heads") or config.get("num_query_heads") or 1),
+            "heads": _count(config, "num_heads", "num_query_heads"),
             "log_query_steps": _log(math.prod(first[1:-1])),
             "log_key_steps": _log(math.prod(key[1:-1])),
             "log_width": _log(first[-1]),
         }
     if family == "recurrent":
-        inner = config.get("layer") if class_name == "Bidirectional" else config
+        inner = raw.get("layer") if class_name == "Bidirectional" else raw
         inner_config = inner.get("config", inner) if isinstance(inner, Mapping) else {}
+        inner_cfg = Config(inner_config if isinstance(inner_config, Mapping) else {})
+        units = inner_cfg.optional_int("units") or config.optional_int("filters") or 1
         return {
             "log_steps": _log(first[1] if len(first) > 2 else 1),
-            "log_units": _log(inner_config.get("units") or config.get("filters") or 1),
+            "log_units": _log(units),
             "directions": 2.0 if class_name == "Bidirectional" else 1.0,
         }
     if family == "embedding":
         return {
-            "log_vocabulary": _log(config.get("input_dim", 1)),
-            "log_output_dim": _log(config.get("output_dim", 1)),
+            "log_vocabulary": _log(_count(config, "input_dim")),
+            "log_output_dim": _log(_count(config, "output_dim")),
         }
     return {}
 
@@ -187,7 +210,7 @@ def layer_features(
     if result is None:
         spec = spec_for(class_name, operation=operation)
         result = spec(LayerCall(class_name, Config(config), tuple(tuple(s) for s in input_shapes)))
-    batch = input_shapes[0][0]
+    batch = input_shapes[0][0] if input_shapes and input_shapes[0] else 1
     macs = result.macs * batch
     inputs = sum(math.prod(s) for s in input_shapes)
     outputs = sum(math.prod(s) for s in result.outputs)
@@ -209,13 +232,16 @@ def layer_features(
 def node_features(node: LayerNode) -> LayerFeatures:
     """Features of a layer call read from a model file."""
     result = LayerResult(tuple(node.output_shapes), node.params, node.macs)  # type: ignore[arg-type]
-    return layer_features(
-        node.type,
-        node.config,
-        node.input_shapes,
-        operation=node.operation,
-        result=result,  # type: ignore[arg-type]
-    )
+    try:
+        return layer_features(
+            node.type,
+            node.config,
+            node.input_shapes,
+            operation=node.operation,
+            result=result,  # type: ignore[arg-type]
+        )
+    except LayerConfigError as error:
+        raise EnergyLintError(f"layer {node.name!r} ({node.type}): {error}") from None
 
 
 def row_features(row: Mapping[str, Any]) -> LayerFeatures:

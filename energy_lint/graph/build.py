@@ -30,6 +30,8 @@ MaybeShape = tuple[int | None, ...] | None
 MAX_LAYER_CALLS = 100_000
 """Real models make a few thousand layer calls; a nested model called twice at each of 32 levels
 would make 2**32, so a config past this bound is refused rather than expanded for hours."""
+MAX_LAYER_OUTPUTS = 4096
+"""Output indices recorded past this are corrupt: one of 10**9 would build a 10**9-entry list."""
 
 
 class GraphError(EnergyLintError):
@@ -213,6 +215,10 @@ class GraphBuilder:
         if spec is not None and None in arg_shapes + [t.shape for t in kwargs.values()]:
             arg_shapes = self._recorded_inputs(call, arg_shapes)
             node.note = "input shapes taken from the file: an upstream layer is unknown"
+        if spec is not None and not entry.operation and () in arg_shapes + [t.shape for t in kwargs.values()]:
+            raise GraphError(
+                f"layer '{name}' ({entry.class_name}) takes a tensor of rank 0, without a batch dimension"
+            )
         if spec is not None and None not in arg_shapes:
             layer_call = LayerCall(
                 class_name=entry.class_name,
@@ -272,6 +278,11 @@ class GraphBuilder:
         found = recorded.get((entry.name, index + entry.node_offset))
         if not found:
             return [None]
+        if max(found) >= MAX_LAYER_OUTPUTS:  # the list below has an entry per index
+            raise GraphError(
+                f"a layer reads output {max(found)} of '{entry.name}': no layer has over "
+                f"{MAX_LAYER_OUTPUTS:,} outputs"
+            )
         shapes: list[Shape | None] = []
         for i in range(max(found) + 1):
             shape = self._with_batch(found.get(i))

@@ -8,15 +8,21 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import ModelReadError
+from .killable import read_killable
 
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
 """The largest keras.applications config is about 3 MB; 64 MiB is far beyond any real model."""
+
+MAX_CONFIG_VALUES = 2_000_000
+"""Objects, lists and commas a config may hold: NASNetMobile's has 47,091 (16 bytes each); 2
+million empty objects peak at about 170 MB in json.loads."""
 
 SUFFIXES = {".keras": "keras", ".h5": "h5", ".hdf5": "h5", ".json": "json"}
 _MAGIC = {b"PK\x03\x04": "keras", b"\x89HDF\r\n\x1a\n": "h5"}
@@ -96,6 +102,10 @@ def _read_sniffed(name: str, path: Path, expected: str, head: bytes, source: Sou
 
 
 def _decode(data: bytes | str, path: Path, what: str) -> Any:
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    if raw.count(b",") + raw.count(b"{") + raw.count(b"[") > MAX_CONFIG_VALUES:
+        # Bytes alone do not bound json.loads: 64 MiB of `{},` builds 22 million dicts (1.7 GB).
+        raise ModelReadError(str(path), f"{what} holds more than {MAX_CONFIG_VALUES:,} values")
     try:
         return json.loads(data)
     except RecursionError:
@@ -148,6 +158,14 @@ def _read_member(archive: zipfile.ZipFile, name: str, path: Path) -> Any:
 
 
 def _read_h5(source: Source, path: Path) -> tuple[Any, str | None]:
+    raw, version = read_killable(lambda: _h5_attributes(source, path), path, "model_config")
+    return _decode(raw, path, "model_config"), version
+
+
+def _h5_attributes(source: Source, path: Path) -> tuple[bytes, str | None]:
+    """model_config and keras_version, each checked to be one string of bounded size before
+    libhdf5 decodes it: an array of variable-length strings whose elements all point at one
+    heap object would decode a 1 MB file into gigabytes."""
     import h5py  # only .h5 files pay for importing h5py and numpy
 
     try:
@@ -156,27 +174,47 @@ def _read_h5(source: Source, path: Path) -> tuple[Any, str | None]:
                 raise ModelReadError(
                     str(path), "HDF5 file has no model_config attribute (a weights-only file?)"
                 )
-            attr = handle.attrs.get_id("model_config")
-            if attr.get_storage_size() > MAX_CONFIG_BYTES:
-                raise ModelReadError(str(path), f"model_config is larger than {MAX_CONFIG_BYTES >> 20} MiB")
-            raw = handle.attrs["model_config"]
-            version = handle.attrs.get("keras_version")
+            raw = _h5_string(handle, "model_config", MAX_CONFIG_BYTES, path)
+            version = (
+                _h5_string(handle, "keras_version", 1 << 10, path)
+                if "keras_version" in handle.attrs
+                else None
+            )
     except ModelReadError:
         raise
     except (OSError, KeyError, ValueError, TypeError, RuntimeError) as error:
         raise ModelReadError(str(path), f"corrupt or truncated HDF5 file ({error})") from None
-    if getattr(raw, "shape", None) == () and getattr(getattr(raw, "dtype", None), "kind", "") in ("S", "V"):
-        raw = raw.tobytes()  # one fixed-length or opaque string; an array of numbers is no config
-    if not isinstance(raw, (bytes, str)):
+    if raw is None:
         raise ModelReadError(str(path), "model_config attribute is not text")
     if len(raw) > MAX_CONFIG_BYTES:
-        # Keras writes a variable-length string, whose storage size above is a pointer's: only
-        # its length tells. HDF5 does not compress attributes, so the file bounds what was read,
-        # and the cap still keeps json.loads from building gigabytes of objects out of it.
+        # Keras writes a variable-length string, whose storage size is a pointer's: only its
+        # length tells. The cap keeps json.loads from building gigabytes of objects out of it.
         raise ModelReadError(str(path), f"model_config is larger than {MAX_CONFIG_BYTES >> 20} MiB")
-    if isinstance(version, bytes):
-        version = version.decode("utf-8", "replace")
-    return _decode(raw, path, "model_config"), version if isinstance(version, str) else None
+    text = version.decode("utf-8", "replace") if version is not None and len(version) < 1 << 10 else None
+    return raw, text
+
+
+def _h5_string(handle: Any, name: str, limit: int, path: Path) -> bytes | None:
+    """One attribute as bytes when it is one string (None when it is something else), its
+    element count and declared size checked before a byte of it is decoded."""
+    attr = handle.attrs.get_id(name)
+    if attr.shape is None:  # HDF5's null dataspace
+        raise ModelReadError(str(path), f"{name} attribute holds no value")
+    if attr.shape != ():
+        count = math.prod(attr.shape)
+        raise ModelReadError(str(path), f"{name} attribute is an array of {count:,} values, not one string")
+    if attr.get_storage_size() > limit:
+        raise ModelReadError(str(path), f"{name} is larger than {_size_text(limit)}")
+    raw = handle.attrs[name]
+    if getattr(raw, "shape", None) == () and getattr(getattr(raw, "dtype", None), "kind", "") in ("S", "V"):
+        raw = raw.tobytes()  # one fixed-length or opaque string; an array of numbers is no config
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogatepass")
+    return raw if isinstance(raw, bytes) else None
+
+
+def _size_text(size: int) -> str:
+    return f"{size >> 20} MiB" if size >= 1 << 20 else f"{size >> 10} KiB"
 
 
 def _read_json(source: Source, path: Path) -> tuple[Any, str | None]:

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from energy_lint.calibration.suite import clean_config
+from energy_lint.errors import EnergyLintError
 from energy_lint.estimation.families import FREE, GENERIC, family_of
-from energy_lint.estimation.features import COMMON, layer_features, row_features
-from energy_lint.graph import read_model
+from energy_lint.estimation.features import COMMON, layer_features, node_features, row_features
+from energy_lint.graph import LayerNode, read_model
 
 pytestmark = pytest.mark.keras
 
@@ -59,3 +60,45 @@ def test_row_features_accept_json_text_as_read_from_csv() -> None:
     features = row_features(row).as_dict()
     assert features["kernel_volume"] == 9
     assert features["log_macs"] == pytest.approx(math.log1p(4 * 30 * 30 * 8 * 9 * 3))
+
+
+def _node(kind: str, config: dict, inputs: list, outputs: list) -> LayerNode:
+    return LayerNode("layer", kind, config, [], inputs, outputs, params=10, macs=100)
+
+
+CONV = ("Conv2D", [(1, 8, 8, 4)], [(1, 6, 6, 8)])
+ATTENTION = ("MultiHeadAttention", [(1, 5, 8), (1, 5, 8)], [(1, 5, 8)])
+BIDIRECTIONAL = ("Bidirectional", [(1, 5, 8)], [(1, 5, 8)])
+
+
+@pytest.mark.parametrize(
+    ("layer", "config", "expected"),
+    [
+        (CONV, {"kernel_size": 3, "groups": "2"}, "config 'groups' must be an integer, got '2'"),
+        (CONV, {"kernel_size": 3, "groups": [2]}, "config 'groups' must be an integer, got [2]"),
+        (CONV, {"kernel_size": 3, "groups": math.nan}, "config 'groups' must be an integer, got nan"),
+        (CONV, {"kernel_size": ["3", 3]}, "config 'kernel_size' must be an integer, got '3'"),
+        (
+            CONV,
+            {"kernel_size": 3, "strides": 10**400},
+            "config 'strides' must be between 1 and 2147483647, got an integer of about 401 digits",
+        ),
+        (ATTENTION, {"num_heads": "2"}, "config 'num_heads' must be an integer, got '2'"),
+        (ATTENTION, {"num_heads": math.inf}, "config 'num_heads' must be an integer, got inf"),
+        (BIDIRECTIONAL, {"layer": {"config": {"units": [4]}}}, "config 'units' must be an integer, got [4]"),
+    ],
+)
+def test_a_config_value_features_read_is_validated(layer: tuple, config: dict, expected: str) -> None:
+    """features.py reads values the layer's spec may not (groups of any conv, the heads, a
+    wrapped layer's units): a string, a list, a NaN or a huge integer is that layer's one-line
+    error, not float("2") taken silently, a NaN fed to the trees, or a TypeError."""
+    kind, inputs, outputs = layer
+    with pytest.raises(EnergyLintError) as caught:
+        node_features(_node(kind, config, inputs, outputs))
+    assert str(caught.value) == f"layer 'layer' ({kind}): {expected}"
+
+
+def test_an_operation_on_scalars_has_features() -> None:
+    """An operation may take and give rank-0 tensors (a full reduction): one element, batch 1."""
+    features = node_features(LayerNode("sum", "Sum", {"axis": None}, [], [()], [()], operation=True))
+    assert features.as_dict()["log_input_elements"] == math.log1p(1)

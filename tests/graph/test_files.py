@@ -190,13 +190,20 @@ def test_weights_only_h5(real: dict[str, Path]) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", [5, np.arange(10), np.array([b"{}", b"[]"])], ids=["number", "numbers", "array-of-text"]
+    ("value", "expected"),
+    [
+        (5, "model_config attribute is not text"),
+        (np.arange(10), "model_config attribute is an array of 10 values, not one string"),
+        (np.array([b"{}", b"[]"]), "model_config attribute is an array of 2 values, not one string"),
+    ],
+    ids=["number", "numbers", "array-of-text"],
 )
-def test_h5_model_config_that_is_not_text(tmp_path: Path, value: object) -> None:
+def test_h5_model_config_that_is_not_text(tmp_path: Path, value: object, expected: str) -> None:
+    """An array is refused from its shape, before libhdf5 decodes an element of it."""
     path = tmp_path / "odd.h5"
     with h5py.File(path, "w") as handle:
         handle.attrs["model_config"] = value
-    assert read_error(path) == "model_config attribute is not text"
+    assert read_error(path) == expected
 
 
 def test_h5_model_config_that_is_not_json(tmp_path: Path) -> None:

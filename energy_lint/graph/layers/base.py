@@ -57,8 +57,14 @@ class Config:
     def number(self, key: str, default: Any = _MISSING) -> float:
         value = self._value(key, default)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise LayerConfigError(f"config '{key}' must be a number, got {value!r}")
-        return float(value)
+            raise LayerConfigError(f"config '{key}' must be a number, got {shown(value)}")
+        try:
+            number = float(value)
+        except OverflowError:  # an integer of hundreds of digits
+            number = math.inf
+        if not math.isfinite(number):
+            raise LayerConfigError(f"config '{key}' must be a finite number, got {shown(value)}")
+        return number
 
     def bool(self, key: str, default: bool) -> bool:
         value = self.raw.get(key, default)
@@ -90,6 +96,8 @@ class Config:
                 raise LayerConfigError(f"config has no '{key}'")
             value = default
         values = value if isinstance(value, (list, tuple)) else [value]
+        if not values:
+            raise LayerConfigError(f"config '{key}' must name at least one axis, got []")
         return tuple(checked_int(v, f"config '{key}'", minimum=-MAX_DIM) for v in values)
 
 
@@ -98,10 +106,22 @@ def checked_int(value: Any, what: str, minimum: int = 1) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise LayerConfigError(f"{what} must be an integer, got {value!r}")
+        raise LayerConfigError(f"{what} must be an integer, got {shown(value)}")
     if value < minimum or value > MAX_DIM:
-        raise LayerConfigError(f"{what} must be between {minimum} and {MAX_DIM}, got {value}")
+        raise LayerConfigError(f"{what} must be between {minimum} and {MAX_DIM}, got {shown(value)}")
     return value
+
+
+def shown(value: Any, limit: int = 80) -> str:
+    """`value` for a message, cut to `limit` characters: an integer of thousands of digits is
+    named by its size (str() refuses past 4,300 digits), a long list is cut."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
+    try:
+        text = repr(value)
+    except ValueError:  # a huge integer inside a list
+        text = f"a {type(value).__name__}"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def normalize_axis(axis: int, rank: int) -> int:

@@ -57,6 +57,8 @@ def einsum_dense(call: LayerCall) -> LayerResult:
     out = leading + tuple(sizes[c] for c in out_letters)
     kernel = math.prod(sizes[c] for c in kernel_letters)
     bias_axes = call.config.get("bias_axes") or ""
+    if not isinstance(bias_axes, str):
+        raise LayerConfigError(f"config 'bias_axes' must be a string of einsum letters, got {bias_axes!r}")
     bias = math.prod(sizes[c] for c in bias_axes if c in sizes) if bias_axes else 0
     batch_letter = in_letters[:1] if not in_ellipsis else ""
     letters = set(in_letters + kernel_letters + out_letters) - set(batch_letter)

@@ -17,7 +17,13 @@ def inner_call(call: LayerCall, key: str, inputs: tuple[Shape, ...]) -> LayerRes
     entry = call.config.get(key)
     if not isinstance(entry, Mapping) or not isinstance(entry.get("class_name"), str):
         raise LayerConfigError(f"config '{key}' must be a serialized layer")
-    spec = spec_for(entry["class_name"], entry.get("module"), entry.get("registered_name"))
+    # As keras_config reads a layer entry: a module or registered name that is no string is absent.
+    module, registered = (entry.get(k) for k in ("module", "registered_name"))
+    spec = spec_for(
+        entry["class_name"],
+        module if isinstance(module, str) else None,
+        registered if isinstance(registered, str) else None,
+    )
     inner = Config(entry.get("config", {}))
     return spec(LayerCall(entry["class_name"], inner, inputs, options=call.options))
 
