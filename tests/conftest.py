@@ -8,12 +8,18 @@ Markers (registered in pyproject.toml): `keras` (the heavy stack), `slow` (proce
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests import tiny_models
+# The tests run torch on the CPU only. Triton, torch's GPU kernel compiler, which transformers
+# imports through torch._dynamo, crashes (SIGSEGV) a process that already holds TensorFlow, as an
+# xdist worker does after a Keras test: hidden, torch reports it absent and never loads it.
+sys.modules["triton"] = None  # type: ignore[assignment]
+
+from tests import tiny_models  # noqa: E402  (after the guard above, as every test import is)
 
 FLAVOURS = ("keras3", "keras2")
 
