@@ -43,6 +43,8 @@ class LayerEstimate:
     energy_j: float = 0.0
     interval_j: tuple[float, float] = (0.0, 0.0)
     extrapolated: list[str] = field(default_factory=list)
+    reason: str | None = None
+    """Why an unknown layer is unknown: no rule for its class, or an unknown layer upstream."""
     features: dict[str, float] = field(default_factory=dict, repr=False)
     """The feature values its predictor read (empty for a free or unknown layer): the training
     ratio predictors read the same ones."""
@@ -85,6 +87,7 @@ def estimate(graph: ModelGraph, profile: HardwareProfile) -> Estimate:
             continue
         if not node.known or any(s is None for s in node.input_shapes):
             entry.pricing = Pricing.UNKNOWN
+            entry.reason = node.note
             continue
         values = node_features(node).as_dict()
         entry.features = values
