@@ -42,6 +42,7 @@ BUDGET_KEYS = {
     "co2e": ("co2e_g", parse_mass_g),
     "regression": ("regression", parse_percent),
     "layer-share": ("layer_share", parse_percent),
+    "unknown-share": ("unknown_share", parse_percent),
     "training": ("training_j", parse_energy_j),
     "training-co2e": ("training_co2e_g", parse_mass_g),
 }

@@ -43,6 +43,8 @@ class LayerEstimate:
     energy_j: float = 0.0
     interval_j: tuple[float, float] = (0.0, 0.0)
     extrapolated: list[str] = field(default_factory=list)
+    params: int = 0
+    """The layer's params as the graph counts them (what the share left unknown weighs)."""
     reason: str | None = None
     """Why an unknown layer is unknown: no rule for its class, or an unknown layer upstream."""
     features: dict[str, float] = field(default_factory=dict, repr=False)
@@ -81,7 +83,7 @@ def estimate(graph: ModelGraph, profile: HardwareProfile) -> Estimate:
     pending: dict[str, list[tuple[LayerEstimate, dict[str, float]]]] = defaultdict(list)
     for node in graph.layers:
         family = family_of(node.type, node.operation)
-        entry = LayerEstimate(node.name, node.type, family, Pricing.FREE)
+        entry = LayerEstimate(node.name, node.type, family, Pricing.FREE, params=node.params)
         layers.append(entry)
         if family == FREE:
             continue

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ..estimation.forward_pass import Pricing
 from ..estimation.profile import training_summary
 from ..graph import ModelGraph
 from ..impact.hardware_comparison import ProfileEstimate, cheapest
@@ -77,6 +78,8 @@ def figures(result: ModelResult) -> dict[str, Any]:
         "params": result.params,
         "layer_sum_j": estimate.layer_sum_j,
         "correction": estimate.correction,
+        "unknown_layers": (unknown := sum(layer.pricing is Pricing.UNKNOWN for layer in estimate.layers)),
+        "lower_bound": unknown > 0,
         **({"base": base_document(result)} if result.base is not None else {}),
         **({"training": training_document(result)} if result.training_plan is not None else {}),
         **({"quality": quality_document(result)} if result.quality is not None else {}),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..estimation.forward_pass import LayerEstimate
+from ..estimation.forward_pass import LayerEstimate, Pricing
 from ..results import ModelResult
 from ..units import format_energy
 
@@ -94,10 +94,40 @@ def quality_phrase(result: ModelResult) -> str:
 
 
 def extra_lines(result: ModelResult) -> list[tuple[str, str]]:
-    """(label, plain text) of what a model's summary adds where configured: its training run
-    and its accuracy per energy. Each format escapes the text its own way."""
-    lines = [("training", training_phrase(result)), ("quality", quality_phrase(result))]
+    """(label, plain text) of what a model's summary adds: that its total is a lower bound where
+    layers are unknown, and where configured its training run and its accuracy per energy. Each
+    format escapes the text its own way."""
+    lines = [
+        ("estimate", bound_phrase(result)),
+        ("training", training_phrase(result)),
+        ("quality", quality_phrase(result)),
+    ]
     return [(label, text) for label, text in lines if text]
+
+
+def bound_phrase(result: ModelResult) -> str:
+    """ "lower bound: ..." when layers are unknown (counted as zero), else ""."""
+    unknown = [layer for layer in result.estimate.layers if layer.pricing is Pricing.UNKNOWN]
+    if not unknown:
+        return ""
+    names = ", ".join(layer.name for layer in unknown[:3]) + (", ..." if len(unknown) > 3 else "")
+    count = len(unknown)
+    return (
+        f"the total is a lower bound: {count} layer{'s' * (count != 1)} not estimated and counted "
+        f"as zero ({names})"
+    )
+
+
+def layer_sum_note(result: ModelResult) -> str:
+    """Layers are priced one by one and the profile's whole-model correction turns their sum
+    into the total: say so, or the layer figures would not add up to it."""
+    estimate = result.estimate
+    if estimate.correction == "none":
+        return ""
+    return (
+        f"Layer figures are the per-layer predictions: they sum to {format_energy(estimate.layer_sum_j)}, "
+        f"which the profile's whole-model correction ({estimate.correction}) turns into the total."
+    )
 
 
 GREENER_HEAD = ("Profile", "Power", "Grid", "Energy / pass", "Training", "Time", "CO2e in use", "")

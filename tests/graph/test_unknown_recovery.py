@@ -135,3 +135,21 @@ def test_check_names_the_layer_to_blame(k: Any, tmp_path: Path) -> None:
         "estimated: the total is a lower bound"
     )
     assert "fc" not in messages and "head" not in messages
+
+
+def test_mostly_unknown_model_fails_and_its_total_is_a_lower_bound(k: Any, tmp_path: Path) -> None:
+    """The model of EL305's example: its first layer is custom and leaves 4 of its 6 priced layers
+    unknown. It used to be priced and pass; now it fails with error severity, and the total says
+    it is a lower bound."""
+    from tests.check_cli import document, run_check
+
+    path = save(custom_first_net(k), tmp_path, "custom", "h5")
+    result = run_check(path, "--format", "json", cwd=tmp_path)
+    model = document(result)["models"][0]
+    el305 = [v for v in model["violations"] if v["code"] == "EL305"]
+    assert result.returncode == 1
+    assert el305[0]["severity"] == "error"
+    assert el305[0]["message"].startswith("the estimate covers only part of the model: 4 of 6 layers (67%)")
+    assert model["lower_bound"] is True
+    text = run_check(path, cwd=tmp_path)
+    assert "  estimate: the total is a lower bound: 4 layers not estimated" in text.stdout
