@@ -40,6 +40,8 @@ def _as_defaults(options: dict[str, Any]) -> dict[str, Any]:
     for key in ("select", "ignore", "extend_select"):
         if key in defaults:
             defaults[key] = ",".join(defaults[key])
+    if "input_shapes" in defaults:  # resolved per model (overrides may give their own)
+        defaults.pop("input_shapes")
     return defaults
 
 
@@ -182,7 +184,11 @@ def check(
     files, errors = discover(paths, skip_non_models=skip_non_models)
     for error in errors:
         click.echo(f"error: {error}", err=True)
-    graphs = read_each(files, errors, batch_size, input_shapes, on_error=print_error)
+    if ctx.get_parameter_source("input_shapes") == ParameterSource.COMMANDLINE:
+        shapes: Any = input_shapes  # the flag applies to every model
+    else:
+        shapes = lambda path: config.input_shapes_for(str(path))  # noqa: E731
+    graphs = read_each(files, errors, batch_size, shapes, on_error=print_error)
     checked = check_models(graphs, settings, comparison, errors, on_error=print_error)
     run = CheckRun(checked, settings, errors, verbose, statistics)
     try:

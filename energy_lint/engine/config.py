@@ -34,6 +34,7 @@ OPTION_KEYS = {
     "select": list,
     "ignore": list,
     "extend-select": list,
+    "input-shape": list,
 }
 # budget key: (Budgets field, parser of its human units)
 BUDGET_KEYS = {
@@ -52,7 +53,7 @@ TRAINING_KEYS = ("epochs", "training-samples", "validation-samples", "batch-size
 0 and batch-size to 32."""
 QUALITY_KEYS = {"metric": str, "scale": float, "points-per-decade": float, "tolerance": float}
 """[tool.energy-lint.quality]: how EL106 weighs quality against energy (quality.py)."""
-OVERRIDE_KEYS = {"paths", "layers", "reason", "budgets", "ignore", "training", "quality"}
+OVERRIDE_KEYS = {"paths", "layers", "reason", "budgets", "ignore", "training", "quality", "input-shape"}
 SEVERITIES = ("error", "warning")
 
 
@@ -69,6 +70,8 @@ class Override:
     ignore: tuple[str, ...]
     training: dict[str, int] = field(default_factory=dict)
     quality: float | None = None
+    input_shapes: tuple[tuple[int, ...], ...] = ()
+    """What --input-shape would give, for these paths (a sequence model's length, say)."""
 
     def matches_path(self, path: str) -> bool:
         return not self.paths or any(_glob_match(path, pattern) for pattern in self.paths)
@@ -131,6 +134,15 @@ class Config:
                 quality = override.quality
         plan = TrainingPlan(**training) if {"epochs", "training_samples"} <= training.keys() else None
         return ModelSettings(budgets, plan, quality, self.quality, matching)
+
+    def input_shapes_for(self, model_path: str) -> tuple[tuple[int, ...], ...]:
+        """The input shapes the last matching override gives, else the table's, else ()."""
+        relative = self.relative(model_path)
+        shapes: tuple[tuple[int, ...], ...] = self.options.get("input_shapes", ())
+        for override in self.overrides:
+            if override.input_shapes and override.matches_path(relative):
+                shapes = override.input_shapes
+        return shapes
 
     def relative(self, model_path: str) -> str:
         path = Path(model_path).resolve()
@@ -206,6 +218,8 @@ def parse_config(table: dict[str, Any], path: Path) -> Config:
     for key in ("select", "ignore", "extend_select"):
         if key in config.options:
             config.options[key] = tuple(_codes(path, key.replace("_", "-"), config.options[key]))
+    if "input_shape" in config.options:
+        config.options["input_shapes"] = _input_shapes(path, "input-shape", config.options.pop("input_shape"))
     if "pue" in config.options and config.options["pue"] < 1.0:
         raise ConfigError(f"{path}: pue must be at least 1.0, got {config.options['pue']}")
     for key in ("batch_size", "inferences"):
@@ -296,7 +310,24 @@ def _override(path: Path, index: int, item: Any) -> Override:
         ignore=tuple(_codes(path, f"{where}.ignore", item.get("ignore", []))),
         training=_training(path, f"{where}.training", item.get("training", {})),
         quality=_typed(path, f"{where}.quality", item["quality"], float) if "quality" in item else None,
+        input_shapes=_input_shapes(path, f"{where}.input-shape", item.get("input-shape", [])),
     )
+
+
+def _input_shapes(path: Path, where: str, value: Any) -> tuple[tuple[int, ...], ...]:
+    """input-shape = [5000, 4] (one shape) or [[60, 6], [30, 6]] (one per input), batch excluded,
+    as --input-shape takes them."""
+    from ..graph.layers.base import MAX_DIM
+
+    items = _list(path, where, value)
+    shapes = items if items and all(isinstance(item, list) for item in items) else [items] if items else []
+    for shape in shapes:
+        if not shape or not all(type(d) is int and 1 <= d <= MAX_DIM for d in shape):
+            raise ConfigError(
+                f"{path}: {where} must be a list of positive integers like [5000, 4] "
+                f"(or a list of them, one per input), got {value!r}"
+            )
+    return tuple(tuple(shape) for shape in shapes)
 
 
 def _training(path: Path, where: str, value: Any) -> dict[str, int]:

@@ -96,8 +96,12 @@ class GraphBuilder:
         batch_size: int,
         input_shapes: Sequence[Sequence[int]] = (),
         weights: Callable[[], WeightShapes | None] | None = None,
+        probe: int | None = None,
     ) -> None:
         self.batch_size = batch_size
+        self.probe = probe
+        """Fill every free input dimension with this size (inspect reads a model at several)."""
+        self.free_dims: list[str] = []
         self.input_overrides = [tuple(s) for s in input_shapes]
         self._weights_reader = weights
         self._weights: WeightShapes | None = None
@@ -140,6 +144,11 @@ class GraphBuilder:
                         f"'{entry.name}', which the model fixes at {have}"
                     )
                 dims[i] = given
+        if any(d is None for d in dims) and self.probe is not None:
+            self.free_dims += [
+                f"dimension {i + 1} of input '{entry.name}'" for i, d in enumerate(dims) if d is None
+            ]
+            dims = [self.probe if d is None else d for d in dims]
         if any(d is None for d in dims):
             raise GraphError(
                 f"input '{entry.name}' has unknown dimensions {shape_text(declared)}: pass --input-shape"
