@@ -190,7 +190,8 @@ def layer_features(
 
 def node_features(node: LayerNode) -> LayerFeatures:
     """Features of a layer call read from a model file."""
-    result = LayerResult(tuple(node.output_shapes), node.params, node.macs)  # type: ignore[arg-type]
+    params = node.params if node.layer_params is None else node.layer_params
+    result = LayerResult(tuple(node.output_shapes), params, node.macs)  # type: ignore[arg-type]
     return layer_features(
         node.type,
         node.config,

@@ -282,6 +282,7 @@ class GraphBuilder:
             _check_outputs(name, entry.class_name, result.outputs)
             node.output_shapes = list(result.outputs)
             node.params = 0 if shared else result.params
+            node.layer_params = result.params
             node.macs = result.macs
             return self._added(node, [Tensor(shape, name) for shape in node.output_shapes])
         stored = self._stored_params(name)

@@ -21,6 +21,10 @@ class LayerNode:
     output_shapes: list[Shape | None]
     params: int = 0
     macs: int = 0
+    layer_params: int | None = None
+    """The layer's own params on every call (a shared layer's later calls included), where
+    `params` counts them on the first call only: what a layer's features read, as calibration
+    measured each layer alone."""
     known: bool = True
     operation: bool = False
     """A Keras 3 operation in the graph (`x * 2`, keras.ops.*, mask ops), not a layer."""
