@@ -178,7 +178,7 @@ def check(
             config=config,
             others=others,
         )
-        comparison = _comparison(diff_base, baseline)
+        comparison = _comparison(diff_base, baseline, first.profile.name)
     except EnergyLintError as error:
         fail(error)
     files, errors = discover(paths, skip_non_models=skip_non_models)
@@ -219,14 +219,14 @@ def _priced_profiles(choices: tuple[str, ...], intensity: Any) -> list[Any]:
     return priced
 
 
-def _comparison(diff_base: str | None, baseline: Path | None) -> Any:
+def _comparison(diff_base: str | None, baseline: Path | None, profile: str) -> Any:
     from ..engine.comparison import GitBase, ReportBase
 
     if diff_base and baseline:
         raise EnergyLintError("give --diff-base or --baseline, not both")
     if diff_base:
         return GitBase(diff_base)
-    return ReportBase(baseline) if baseline else None
+    return ReportBase(baseline, profile) if baseline else None
 
 
 def _destination(output: Path | None) -> Any:
