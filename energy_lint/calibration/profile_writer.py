@@ -1,4 +1,5 @@
-"""Turn measurements into a profile directory (contract 4): fit, fit the whole-model
+"""Turn measurements into a profile directory (docs/contracts.md, 4. Profile directory):
+fit, fit the whole-model
 correction, and write profile.json and the arrays atomically, so an interrupted write leaves the
 previous profile whole."""
 

@@ -21,7 +21,7 @@ from .options import model_shape_options
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help="text: a table per model; json: one document on stdout (contract 6).",
+    help="text: a table per model; json: one document on stdout (docs/contracts.md, 6. inspect JSON).",
 )
 @model_shape_options
 def inspect(

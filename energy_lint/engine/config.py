@@ -1,4 +1,5 @@
-"""Configuration of `energy-lint check` (contract 7): [tool.energy-lint] in pyproject.toml or the
+"""Configuration of `energy-lint check` (docs/contracts.md, 7. Configuration):
+[tool.energy-lint] in pyproject.toml or the
 top level of energy-lint.toml, found from the current directory upwards (the first file that
 has a section wins, as with ruff and black). Every key is validated here, so that a typo fails
 with the key and the file named instead of being silently ignored."""

@@ -202,7 +202,8 @@ def node_features(node: LayerNode) -> LayerFeatures:
 
 
 def row_features(row: Mapping[str, Any]) -> LayerFeatures:
-    """Features of a measurements CSV row (contract 3), JSON columns decoded or not."""
+    """Features of a measurements CSV row (docs/contracts.md, 3. Measurements CSV), JSON columns
+    decoded or not."""
     config = row["layer_config"]
     shapes = row["input_shape"]
     config = json.loads(config) if isinstance(config, str) else config

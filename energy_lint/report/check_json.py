@@ -1,4 +1,4 @@
-"""`energy-lint check --format json`: contract 2 of DESIGN.md (version 1), streamed one model
+"""`energy-lint check --format json`: docs/contracts.md, 2. check JSON (version 1), streamed one model
 at a time. Keys beyond the contract: carbon (where the intensity comes from), input_shapes,
 co2e_per_sample_g,
 layer_sum_j, correction, co2e_inferences_g, per layer its interval and extrapolated features,
@@ -65,7 +65,8 @@ def carbon_document(settings: CheckSettings) -> dict[str, Any]:
 
 
 def figures(result: ModelResult) -> dict[str, Any]:
-    """The model's figures, as contract 2 names them; SARIF's result properties reuse them."""
+    """The model's figures, as docs/contracts.md, 2. check JSON, names them; SARIF's result
+    properties reuse them."""
     estimate = result.estimate
     return {
         "energy_j": estimate.energy_j,

@@ -1,4 +1,4 @@
-"""`energy-lint inspect --format json`: contract 6 of DESIGN.md (version 1)."""
+"""`energy-lint inspect --format json`: docs/contracts.md, 6. inspect JSON (version 1)."""
 
 from __future__ import annotations
 
