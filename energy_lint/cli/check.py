@@ -93,7 +93,11 @@ def _codes(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
 )
 @model_shape_options
 @click.option("--country", help="ISO 3166 alpha-3 country code of the grid (DEU, FRA, USA...).")
-@click.option("--region", help="Cloud region as provider:region (aws:eu-west-1, gcp:europe-west1).")
+@click.option(
+    "--region",
+    help="Cloud region as provider:region (aws:eu-west-1, azure:westeurope, gcp:europe-west1); AWS and "
+    "Azure regions are priced at the grid of their country or US state.",
+)
 @click.option(
     "--pue", type=click.FloatRange(min=1.0), default=1.0, show_default=True, help="Power usage effectiveness."
 )
