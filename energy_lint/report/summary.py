@@ -130,12 +130,13 @@ def layer_sum_note(result: ModelResult) -> str:
     )
 
 
-GREENER_HEAD = ("Profile", "Power", "Grid", "Energy / pass", "Training", "Time", "CO2e in use", "")
+GREENER_HEAD = ("Profile", "Power", "Grid", "Energy / pass", "Training", "CO2e in use", "")
+"""No time column: no profile predicts time, so it could only ever say "not predicted"."""
 
 
 def greener_rows(result: ModelResult) -> list[tuple[str, ...]]:
     """One row per profile of a --profile A --profile B run (none for a single profile): the
-    model's energy, its training where priced, time where predicted, and the CO2e of its use
+    model's energy, its training where priced, and the CO2e of its use
     (training + inferences) on that profile's grid; the cheapest marked."""
     from ..impact.hardware_comparison import cheapest
     from ..units import format_mass
@@ -150,7 +151,6 @@ def greener_rows(result: ModelResult) -> list[tuple[str, ...]]:
             f"{estimate.grid} ({estimate.g_per_kwh:.0f} g/kWh)",
             format_energy(estimate.energy_j),
             format_energy(estimate.training_j) if estimate.training_j is not None else "-",
-            f"{estimate.duration_s:.3g} s" if estimate.duration_s is not None else "not predicted",
             format_mass(estimate.use_co2e_g),
             "cheapest" if estimate is best else f"{estimate.use_co2e_g / best.use_co2e_g:.2g}x",
         )
