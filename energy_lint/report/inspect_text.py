@@ -41,11 +41,15 @@ def render(graphs: Iterable[ModelGraph], console) -> None:  # console: rich.cons
             )
         unknown = graph.unknown_layers
         if unknown:
-            names = ", ".join(escape(f"{layer.name} ({layer.type})") for layer in unknown[:5])
-            more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+            # Layers without a rule are the cause; those whose shapes they left unknown follow.
+            caused = [layer for layer in unknown if (layer.note or "").startswith("shape unknown")]
+            own = [layer for layer in unknown if layer not in caused]
+            names = ", ".join(escape(f"{layer.name} ({layer.type})") for layer in own[:5])
+            more = f" and {len(own) - 5} more" if len(own) > 5 else ""
+            after = f"; {len(caused)} more with shapes unknown because of them" if caused else ""
             console.print(
-                f"  [yellow]{len(unknown)} unknown layer(s), not counted: {names}{more}; "
-                "params and MACs are lower bounds[/]"
+                f"  [yellow]{len(own)} layer(s) without a rule, not counted: {names}{more}{after}; "
+                "MACs, and params where the file stores no weights, are lower bounds[/]"
             )
         console.print()
 

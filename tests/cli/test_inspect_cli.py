@@ -391,7 +391,7 @@ def test_lambda_is_reported_in_text(lambdas: dict[str, Any]) -> None:
     result = run(lambdas["paths"]["keras3.keras"])
     assert result.returncode == 0
     assert "Lambda (unknown)" in result.stdout
-    assert "1 unknown layer(s), not counted: side_effect (Lambda)" in result.stdout
+    assert "1 layer(s) without a rule, not counted: side_effect (Lambda)" in result.stdout
     assert not lambdas["marker"].exists()
 
 

@@ -153,3 +153,16 @@ def test_mostly_unknown_model_fails_and_its_total_is_a_lower_bound(k: Any, tmp_p
     assert model["lower_bound"] is True
     text = run_check(path, cwd=tmp_path)
     assert "  estimate: the total is a lower bound: 4 layers not estimated" in text.stdout
+
+
+def test_inspect_text_separates_the_cause_from_what_follows(k: Any, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = save(custom_first_net(k), tmp_path, "custom", "h5")
+    command = [sys.executable, "-m", "energy_lint", "inspect", str(path)]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False).stdout
+    assert (
+        "1 layer(s) without a rule, not counted: scale (ChannelScale); "
+        "3 more with shapes unknown because of them"
+    ) in " ".join(out.split())
