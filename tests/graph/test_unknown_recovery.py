@@ -166,3 +166,23 @@ def test_inspect_text_separates_the_cause_from_what_follows(k: Any, tmp_path: Pa
         "1 layer(s) without a rule, not counted: scale (ChannelScale); "
         "3 more with shapes unknown because of them"
     ) in " ".join(out.split())
+
+
+@pytest.mark.parametrize("output_format", ["text", "markdown", "html", "github"])
+def test_every_format_says_the_total_is_a_lower_bound(k: Any, tmp_path: Path, output_format: str) -> None:
+    from tests.check_cli import run_check
+
+    path = save(custom_first_net(k), tmp_path, "custom", "h5")
+    out = run_check(path, "--format", output_format, "--select", "EL1", cwd=tmp_path).stdout
+    assert "the total is a lower bound: 4 layers not estimated and counted as zero" in " ".join(out.split())
+
+
+def test_sarif_carries_the_lower_bound(k: Any, tmp_path: Path) -> None:
+    import json
+
+    from tests.check_cli import run_check
+
+    path = save(custom_first_net(k), tmp_path, "custom", "h5")
+    log = json.loads(run_check(path, "--format", "sarif", "--select", "EL1", cwd=tmp_path).stdout)
+    properties = log["runs"][0]["artifacts"][0]["properties"]
+    assert (properties["lower_bound"], properties["unknown_layers"]) == (True, 4)
