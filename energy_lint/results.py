@@ -24,6 +24,9 @@ class Budgets:
     regression: float | None = None
     layer_share: float = 0.5
     """A single layer above this share of the total is reported (EL201)."""
+    unknown_share: float = 0.1
+    """A model with more than this share of its priced layers, or of its params, left unknown
+    fails (EL305): its estimate covers only part of its compute."""
     training_j: float | None = None
     training_co2e_g: float | None = None
     per_token_j: float | None = None

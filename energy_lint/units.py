@@ -31,6 +31,7 @@ def parse_duration(text: str) -> float:
 
 
 _ENERGY_UNITS = {
+    "nj": 1e-9,
     "uj": 1e-6,
     "mj": 1e-3,
     "j": 1.0,
@@ -39,7 +40,9 @@ _ENERGY_UNITS = {
     "kwh": 3.6e6,
     "mwh": 3.6e9,
 }
-_MASS_UNITS = {"mg": 1e-3, "g": 1.0, "kg": 1e3, "t": 1e6}
+_MASS_UNITS = {"ug": 1e-6, "mg": 1e-3, "g": 1.0, "kg": 1e3, "t": 1e6}
+"""Every unit format_energy and format_mass print is read back (nJ and µg included), so that a
+figure copied from a report into a budget is accepted."""
 
 
 def _quantity(text: object, units: dict[str, float], example: str, what: str) -> float:

@@ -11,6 +11,10 @@ Writes:
   that field is missing), plus `world_average` from data/private_infra/carbon_intensity_per_source.json,
   the figure codecarbon falls back to for a country it lacks. 128 kB of energy mix shrinks to what is used.
 - impact.csv: data/cloud/impact.csv verbatim (small; Google Cloud regions only).
+- us_states.json: derived. Per US state (two-letter code), the g/kWh of codecarbon's
+  data/private_infra/2023/usa_emissions.json (EPA eGRID, lbs/MWh, converted with codecarbon's own
+  factor), what codecarbon's get_region_emissions uses for a US region. AWS and Azure regions map
+  to a state or a country in cloud_regions.json (written by hand, not by this script).
 - LICENSE-codecarbon: the MIT license from codecarbon's dist-info.
 - SOURCE.json: codecarbon version, upstream paths and sha256, the sha256 of each written file, the date.
 """
@@ -36,6 +40,7 @@ OUT = Path(__file__).resolve().parent.parent / "energy_lint" / "data" / "carbon"
 MIX = "data/private_infra/global_energy_mix.json"
 PER_SOURCE = "data/private_infra/carbon_intensity_per_source.json"
 IMPACT = "data/cloud/impact.csv"
+USA = "data/private_infra/2023/usa_emissions.json"
 
 
 def sha256(path: Path) -> str:
@@ -56,6 +61,20 @@ def country_figures(package: Path) -> dict[str, dict]:
         if entry.get("year") is not None:
             countries[code]["year"] = entry["year"]
     return countries
+
+
+def us_state_figures(package: Path) -> dict:
+    """Each US state's g/kWh as codecarbon's get_region_emissions computes it, keyed by code."""
+    from codecarbon.core.units import EmissionsPerKWh
+
+    data = json.loads((package / USA).read_text())
+    states = {}
+    for name, entry in sorted(data.items()):
+        if name.startswith("_"):
+            continue
+        grams = EmissionsPerKWh.from_lbs_per_mWh(entry["emissions"]).kgs_per_kWh * 1000
+        states[entry["regionCode"]] = {"name": name.replace("_", " ").title(), "g_per_kwh": round(grams, 6)}
+    return {"unit": "gCO2e/kWh", "source": data.get("_source"), "states": states}
 
 
 def dump(data: dict) -> str:
@@ -90,6 +109,7 @@ def main() -> None:
     }
     (OUT / "countries.json").write_text(dump(countries))
     shutil.copyfile(package / IMPACT, OUT / "impact.csv")
+    (OUT / "us_states.json").write_text(dump(us_state_figures(package)))
 
     files = {
         "countries.json": {
@@ -101,7 +121,17 @@ def main() -> None:
             },
         },
         "impact.csv": {"how": "copied", "from": {f"codecarbon/{IMPACT}": sha256(package / IMPACT)}},
+        "us_states.json": {
+            "how": "derived: per state code, usa_emissions.json's lbs/MWh in g/kWh (codecarbon's factor)",
+            "from": {f"codecarbon/{USA}": sha256(package / USA)},
+        },
     }
+    if (OUT / "cloud_regions.json").exists():
+        files["cloud_regions.json"] = {
+            "how": "written by hand: AWS and Azure regions to their published country or US state "
+            "(the providers' documentation, named in the file); not from codecarbon",
+            "from": {},
+        }
     license_file = next(
         (f for f in dist.files or () if f.parts[0].endswith(".dist-info") and f.name.startswith("LICENSE")),
         None,

@@ -1,4 +1,4 @@
-"""The measurements CSV (contract 3 of DESIGN.md): one row per measured configuration, appended
+"""The measurements CSV (docs/contracts.md, 3. Measurements CSV): one row per measured configuration, appended
 and flushed to disk row by row, so that a kill loses at most the configuration in flight and a
 rerun resumes after the last complete row."""
 

@@ -1,4 +1,5 @@
-"""Turn measurements into a profile directory (contract 4): fit, fit the whole-model
+"""Turn measurements into a profile directory (docs/contracts.md, 4. Profile directory):
+fit, fit the whole-model
 correction, and write profile.json and the arrays atomically, so an interrupted write leaves the
 previous profile whole."""
 
@@ -87,8 +88,7 @@ def build_profile(
             "sha256": digest.hexdigest(),
             "files": [p.name for p in csv_paths],
         },
-        "target": "log of a layer's energy for one forward pass of one batch, in joules, above the "
-        "fixed cost of one call (call_overhead_j), which the whole-model correction adds back once",
+        "target": target_text(correction.kind),
         "call_overhead_j": data.overhead_j,
         "families": {f: p.entry(f"{f}.npz") for f, p in families.items()},
         "generic": generic.entry("generic.npz"),
@@ -154,3 +154,24 @@ def write_profile(out: Path, meta: dict[str, Any], arrays: dict[str, Any]) -> No
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+_CORRECTION_SAYS = {
+    "none": "the whole-model correction is none: that fixed cost is not added back, the total is "
+    "the sum of the layers",
+    "affine": "the whole-model correction (affine) turns the sum of the layers into the total as "
+    "a fitted fixed cost (its overhead_j) plus a fitted multiple of the sum",
+    "loglinear": "the whole-model correction (loglinear) turns the sum of the layers into the total "
+    "through a line fitted in log space",
+}
+
+
+def target_text(kind: str) -> str:
+    """What a profile's predictors predict, and what its correction does with them: said of the
+    correction the profile has (a profile without one used to claim it "adds back" the call's
+    fixed cost)."""
+    says = _CORRECTION_SAYS.get(kind, f"the whole-model correction ({kind}) turns their sum into the total")
+    return (
+        "log of a layer's energy for one forward pass of one batch, in joules, above the fixed cost "
+        f"of one call (call_overhead_j); {says}"
+    )

@@ -94,8 +94,9 @@ def calibrate(
     candidates: str,
 ) -> None:
     """Measure single layers and whole reference models with CodeCarbon on this machine,
-    appending to a measurements CSV (contract 3; a rerun resumes), then fit a profile
-    (contract 4). With --from-csv, only fit, from measurements made anywhere."""
+    appending to a measurements CSV (docs/contracts.md, 3. Measurements CSV; a rerun resumes),
+    then fit a profile
+    (docs/contracts.md, 4. Profile directory). With --from-csv, only fit, from measurements made anywhere."""
     from ..estimation.profile import user_profiles_dir
 
     out_dir = out_dir or user_profiles_dir() / name

@@ -40,6 +40,8 @@ def _as_defaults(options: dict[str, Any]) -> dict[str, Any]:
     for key in ("select", "ignore", "extend_select"):
         if key in defaults:
             defaults[key] = ",".join(defaults[key])
+    if "input_shapes" in defaults:  # resolved per model (overrides may give their own)
+        defaults.pop("input_shapes")
     return defaults
 
 
@@ -91,7 +93,11 @@ def _codes(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
 )
 @model_shape_options
 @click.option("--country", help="ISO 3166 alpha-3 country code of the grid (DEU, FRA, USA...).")
-@click.option("--region", help="Cloud region as provider:region (aws:eu-west-1, gcp:europe-west1).")
+@click.option(
+    "--region",
+    help="Cloud region as provider:region (aws:eu-west-1, azure:westeurope, gcp:europe-west1); AWS and "
+    "Azure regions are priced at the grid of their country or US state.",
+)
 @click.option(
     "--pue", type=click.FloatRange(min=1.0), default=1.0, show_default=True, help="Power usage effectiveness."
 )
@@ -176,13 +182,17 @@ def check(
             config=config,
             others=others,
         )
-        comparison = _comparison(diff_base, baseline)
+        comparison = _comparison(diff_base, baseline, first.profile.name)
     except EnergyLintError as error:
         fail(error)
     files, errors = discover(paths, skip_non_models=skip_non_models)
     for error in errors:
         click.echo(f"error: {error}", err=True)
-    graphs = read_each(files, errors, batch_size, input_shapes, on_error=print_error)
+    if ctx.get_parameter_source("input_shapes") == ParameterSource.COMMANDLINE:
+        shapes: Any = input_shapes  # the flag applies to every model
+    else:
+        shapes = lambda path: config.input_shapes_for(str(path))  # noqa: E731
+    graphs = read_each(files, errors, batch_size, shapes, on_error=print_error)
     checked = check_models(graphs, settings, comparison, errors, on_error=print_error)
     run = CheckRun(checked, settings, errors, verbose, statistics)
     try:
@@ -213,14 +223,14 @@ def _priced_profiles(choices: tuple[str, ...], intensity: Any) -> list[Any]:
     return priced
 
 
-def _comparison(diff_base: str | None, baseline: Path | None) -> Any:
+def _comparison(diff_base: str | None, baseline: Path | None, profile: str) -> Any:
     from ..engine.comparison import GitBase, ReportBase
 
     if diff_base and baseline:
         raise EnergyLintError("give --diff-base or --baseline, not both")
     if diff_base:
         return GitBase(diff_base)
-    return ReportBase(baseline) if baseline else None
+    return ReportBase(baseline, profile) if baseline else None
 
 
 def _destination(output: Path | None) -> Any:

@@ -21,7 +21,7 @@ from .options import model_shape_options
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help="text: a table per model; json: one document on stdout (contract 6).",
+    help="text: a table per model; json: one document on stdout (docs/contracts.md, 6. inspect JSON).",
 )
 @model_shape_options
 def inspect(
@@ -31,11 +31,13 @@ def inspect(
     input_shapes: tuple[tuple[int, ...], ...],
 ) -> None:
     """Show the layers, shapes, params and MACs of model files (.keras, .h5, .json) or
-    directories of them, without importing Keras. Exit 2 if any input could not be read."""
+    directories of them, without importing Keras. Dimensions the model leaves free show as
+    None, as in keras' summary(), with MACs per unit of the free dimension (or unknown);
+    --input-shape fixes them. Exit 2 if any input could not be read."""
     files, errors = discover(paths)
     for error in errors:
         click.echo(f"error: {error}", err=True)
-    graphs = read_each(files, errors, batch_size, input_shapes, on_error=print_error)
+    graphs = read_each(files, errors, batch_size, input_shapes, on_error=print_error, free_dims=True)
     if output_format == "json":
         from ..report import inspect_json
 

@@ -49,7 +49,7 @@ class GitBase(Comparison):
         if data is None:
             return BaseEstimate(self.ref, None)
         spec = f"{self.ref}:{path.relative_to(top).as_posix()}"
-        base = read_model_bytes(spec, data, graph.batch_size, _input_shapes(graph))
+        base = _read_base(spec, data, graph)
         sidecar = sidecar_path(path)
         sidecar_data = self._blob(top, sidecar)
         named = (f"{self.ref}:{sidecar.relative_to(top).as_posix()}", sidecar_data) if sidecar_data else None
@@ -65,9 +65,13 @@ class GitBase(Comparison):
 
 
 class ReportBase(Comparison):
-    """A JSON report of an earlier `check` (contract 2), its models keyed by their paths."""
+    """A JSON report of an earlier `check` (docs/contracts.md), its models keyed by their paths.
 
-    def __init__(self, report: Path) -> None:
+    Its figures are compared as they are, so they must be figures of the same thing: a report
+    priced on another profile is refused, and so is a model's entry at another batch size
+    (energy per forward pass grows with the batch: an unchanged model read +467%)."""
+
+    def __init__(self, report: Path, profile: str | None = None) -> None:
         self.source = str(report)
         try:
             document = json.loads(report.read_bytes())
@@ -80,7 +84,15 @@ class ReportBase(Comparison):
         models = document.get("models") if isinstance(document, dict) else None
         if not isinstance(models, list) or document.get("version") != 1:
             raise EnergyLintError(f"--baseline {report}: not a report of energy-lint check --format json")
+        recorded = document.get("profile")
+        name = recorded.get("name") if isinstance(recorded, dict) else None
+        if profile is not None and isinstance(name, str) and name != profile:
+            raise EnergyLintError(
+                f"--baseline {report}: priced on profile {name!r}, this run on {profile!r}: "
+                f"compare like with like (rerun the baseline or pass --profile {name})"
+            )
         self.energy: dict[str, float] = {}
+        self.batch: dict[str, int] = {}
         self.quality: dict[str, tuple[float | None, float | None]] = {}
         for model in models:
             if not (isinstance(model, dict) and isinstance(model.get("path"), str)):
@@ -89,10 +101,19 @@ class ReportBase(Comparison):
             if not isinstance(energy, (int, float)) or isinstance(energy, bool) or energy < 0:
                 raise EnergyLintError(f"--baseline {report}: {model['path']}: energy_j is not a number")
             self.energy[_key(model["path"])] = float(energy)
+            batch = model.get("batch_size")
+            if isinstance(batch, int) and not isinstance(batch, bool):
+                self.batch[_key(model["path"])] = batch
             self.quality[_key(model["path"])] = _quality_of(model.get("quality"))
 
     def base_for(self, graph: ModelGraph, price: Price) -> BaseEstimate:
         key = _key(graph.path)
+        batch = self.batch.get(key)
+        if key in self.energy and batch is not None and batch != graph.batch_size:
+            raise EnergyLintError(
+                f"--baseline {self.source} priced it at batch size {batch}, this run at "
+                f"{graph.batch_size}: compare like with like (--batch-size {batch})"
+            )
         use_energy_j, quality = self.quality.get(key, (None, None))
         return BaseEstimate(self.source, self.energy.get(key), use_energy_j, quality)
 
@@ -119,6 +140,17 @@ def _toplevel(directory: Path) -> Path:
 def _key(path: str) -> str:
     """Paths as given on the command line, made comparable: ./models/a.keras is models/a.keras."""
     return Path(os.path.normpath(path)).as_posix()
+
+
+def _read_base(spec: str, data: bytes, graph: ModelGraph) -> ModelGraph:
+    """The base model with the input shapes it declares (its input may have changed between the
+    two commits); with the current shapes only where it leaves dimensions free."""
+    try:
+        return read_model_bytes(spec, data, graph.batch_size)
+    except ModelReadError as error:
+        if "pass --input-shape" not in error.problem:
+            raise
+    return read_model_bytes(spec, data, graph.batch_size, _input_shapes(graph))
 
 
 def _input_shapes(graph: ModelGraph) -> tuple[tuple[int, ...], ...]:

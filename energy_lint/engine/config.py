@@ -1,4 +1,5 @@
-"""Configuration of `energy-lint check` (contract 7): [tool.energy-lint] in pyproject.toml or the
+"""Configuration of `energy-lint check` (docs/contracts.md, 7. Configuration):
+[tool.energy-lint] in pyproject.toml or the
 top level of energy-lint.toml, found from the current directory upwards (the first file that
 has a section wins, as with ruff and black). Every key is validated here, so that a typo fails
 with the key and the file named instead of being silently ignored."""
@@ -36,6 +37,7 @@ OPTION_KEYS = {
     "select": list,
     "ignore": list,
     "extend-select": list,
+    "input-shape": list,
 }
 # budget key: (Budgets field, parser of its human units)
 BUDGET_KEYS = {
@@ -44,6 +46,7 @@ BUDGET_KEYS = {
     "co2e": ("co2e_g", parse_mass_g),
     "regression": ("regression", parse_percent),
     "layer-share": ("layer_share", parse_percent),
+    "unknown-share": ("unknown_share", parse_percent),
     "training": ("training_j", parse_energy_j),
     "training-co2e": ("training_co2e_g", parse_mass_g),
     "per-token": ("per_token_j", parse_energy_j),
@@ -59,7 +62,9 @@ WORKLOAD_KEYS = {"sequence-length": 1, "generated-tokens": 0}
 prompt's tokens and the tokens generated after it, at the top level or per override; the value
 is the smallest allowed."""
 DEFAULT_WORKLOAD = Workload(sequence_length=128, generated_tokens=128)
-OVERRIDE_KEYS = {"paths", "layers", "reason", "budgets", "ignore", "training", "quality", *WORKLOAD_KEYS}
+OVERRIDE_KEYS = {
+    "paths", "layers", "reason", "budgets", "ignore", "training", "quality", "input-shape", *WORKLOAD_KEYS
+}  # fmt: skip
 SEVERITIES = ("error", "warning")
 
 
@@ -77,6 +82,8 @@ class Override:
     training: dict[str, int] = field(default_factory=dict)
     quality: float | None = None
     workload: dict[str, int] = field(default_factory=dict)
+    input_shapes: tuple[tuple[int, ...], ...] = ()
+    """What --input-shape would give, for these paths (a sequence model's length, say)."""
 
     def matches_path(self, path: str) -> bool:
         return not self.paths or any(_glob_match(path, pattern) for pattern in self.paths)
@@ -145,6 +152,15 @@ class Config:
                 quality = override.quality
         plan = TrainingPlan(**training) if {"epochs", "training_samples"} <= training.keys() else None
         return ModelSettings(budgets, plan, quality, self.quality, matching, Workload(**workload))
+
+    def input_shapes_for(self, model_path: str) -> tuple[tuple[int, ...], ...]:
+        """The input shapes the last matching override gives, else the table's, else ()."""
+        relative = self.relative(model_path)
+        shapes: tuple[tuple[int, ...], ...] = self.options.get("input_shapes", ())
+        for override in self.overrides:
+            if override.input_shapes and override.matches_path(relative):
+                shapes = override.input_shapes
+        return shapes
 
     def relative(self, model_path: str) -> str:
         path = Path(model_path).resolve()
@@ -222,6 +238,8 @@ def parse_config(table: dict[str, Any], path: Path) -> Config:
     for key in ("select", "ignore", "extend_select"):
         if key in config.options:
             config.options[key] = tuple(_codes(path, key.replace("_", "-"), config.options[key]))
+    if "input_shape" in config.options:
+        config.options["input_shapes"] = _input_shapes(path, "input-shape", config.options.pop("input_shape"))
     if "pue" in config.options and config.options["pue"] < 1.0:
         raise ConfigError(f"{path}: pue must be at least 1.0, got {config.options['pue']}")
     for key in ("batch_size", "inferences"):
@@ -311,6 +329,7 @@ def _override(path: Path, index: int, item: Any) -> Override:
         training=_training(path, f"{where}.training", item.get("training", {})),
         quality=_typed(path, f"{where}.quality", item["quality"], float) if "quality" in item else None,
         workload=_workload(path, f"{where}.", {k: v for k, v in item.items() if k in WORKLOAD_KEYS}),
+        input_shapes=_input_shapes(path, f"{where}.input-shape", item.get("input-shape", [])),
     )
 
 
@@ -323,6 +342,22 @@ def _workload(path: Path, where: str, values: dict[str, Any]) -> dict[str, int]:
             raise ConfigError(f"{path}: {where}{key} must be {kind}, got {number!r}")
         workload[key.replace("-", "_")] = number
     return workload
+
+
+def _input_shapes(path: Path, where: str, value: Any) -> tuple[tuple[int, ...], ...]:
+    """input-shape = [5000, 4] (one shape) or [[60, 6], [30, 6]] (one per input), batch excluded,
+    as --input-shape takes them."""
+    from ..graph.layers.base import MAX_DIM
+
+    items = _list(path, where, value)
+    shapes = items if items and all(isinstance(item, list) for item in items) else [items] if items else []
+    for shape in shapes:
+        if not shape or not all(type(d) is int and 1 <= d <= MAX_DIM for d in shape):
+            raise ConfigError(
+                f"{path}: {where} must be a list of positive integers like [5000, 4] "
+                f"(or a list of them, one per input), got {value!r}"
+            )
+    return tuple(tuple(shape) for shape in shapes)
 
 
 def _training(path: Path, where: str, value: Any) -> dict[str, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -19,13 +20,19 @@ def discover(paths: Iterable[Path], skip_non_models: bool = False) -> tuple[list
     A file named explicitly is returned (the reader reports what is wrong with it), unless
     `skip_non_models` says that names come from a tool that passes every matching file
     (pre-commit): then, as in a searched directory, JSON files that are not Keras configs and
-    weights-only .h5 files are skipped silently. A directory named like a model file is an error."""
+    weights-only .h5 files are skipped silently. A directory named like a model file is an error,
+    and so is a directory with no model file in it: a check of nothing never passes silently
+    (as pytest fails when it collects no test); the error says what was found and skipped."""
     found: dict[Path, None] = {}
     errors: list[ModelReadError] = []
     for path in paths:
         if path.is_dir() and file_format(path) is None:
-            for candidate in _walk(path, errors):
+            skipped: Counter[str] = Counter()
+            before = len(found)
+            for candidate in _walk(path, errors, skipped):
                 found.setdefault(candidate)
+            if len(found) == before and not any(_under(e.path, path) for e in errors):
+                errors.append(ModelReadError(str(path), _nothing_found(skipped)))
         elif skip_non_models and path.is_file() and not _is_model_candidate(path):
             continue
         elif path.exists() or path.is_symlink():
@@ -35,7 +42,31 @@ def discover(paths: Iterable[Path], skip_non_models: bool = False) -> tuple[list
     return list(found), errors
 
 
-def _walk(root: Path, errors: list[ModelReadError]) -> Iterable[Path]:
+def _under(name: str, root: Path) -> bool:
+    return Path(name) == root or root in Path(name).parents
+
+
+def _nothing_found(skipped: Counter[str]) -> str:
+    if not skipped:
+        return "no model file found (.keras, .h5, .json): the directory has no files"
+    kinds = ", ".join(
+        f"{count} {kind}" for kind, count in sorted(skipped.items(), key=lambda i: (-i[1], i[0]))
+    )
+    total = sum(skipped.values())
+    return (
+        f"no model file found (.keras, .h5, .json); skipped {total} file{'s' if total > 1 else ''}: {kinds}"
+    )
+
+
+def _skip_kind(path: Path) -> str:
+    if path.name.endswith(".weights.h5"):
+        return "weights-only .weights.h5"
+    if file_format(path) == "json":
+        return ".json not a Keras config"
+    return path.suffix.lower() or "without suffix"
+
+
+def _walk(root: Path, errors: list[ModelReadError], skipped: Counter[str]) -> Iterable[Path]:
     for directory, subdirectories, files in os.walk(root):
         here = Path(directory)
         kept = []
@@ -49,6 +80,8 @@ def _walk(root: Path, errors: list[ModelReadError]) -> Iterable[Path]:
             path = here / name
             if _is_model_candidate(path):
                 yield path
+            else:
+                skipped[_skip_kind(path)] += 1
 
 
 def _is_model_candidate(path: Path) -> bool:

@@ -14,14 +14,17 @@ def read_each(
     files: list[Path],
     errors: list[ModelReadError],
     batch_size: int,
-    input_shapes: tuple[tuple[int, ...], ...],
+    input_shapes: tuple[tuple[int, ...], ...] | Callable[[Path], tuple[tuple[int, ...], ...]],
     on_error: Callable[[ModelReadError], None] = lambda error: None,
+    free_dims: bool = False,
 ) -> Iterator[ModelGraph]:
     """Yield each file's graph; a file that cannot be read is added to `errors` and passed to
-    `on_error` at once (the command prints it), and the next file is read."""
+    `on_error` at once (the command prints it), and the next file is read. `input_shapes` may
+    be a function of the path (the configuration's per-path input-shape)."""
     for path in files:
         try:
-            graph = read_model(path, batch_size, input_shapes)
+            shapes = input_shapes(path) if callable(input_shapes) else input_shapes
+            graph = read_model(path, batch_size, shapes, free_dims=free_dims)
         except ModelReadError as error:
             on_error(error)
             errors.append(error)

@@ -3,7 +3,8 @@ of its layers' predictions. Layers priced one by one miss what a whole model add
 fixed cost per call, fusion), so calibration fits one of these kinds on measured whole models.
 
 Each kind is a small estimator with the scikit-learn contract (fit / predict) plus to_dict /
-from_dict for profile.json (contract 4). A new kind is one class here and one entry in KINDS:
+from_dict for profile.json (docs/contracts.md, 4. Profile directory). A new kind is one class
+here and one entry in KINDS:
 estimation, profile writing and the benchmarks all go through this module."""
 
 from __future__ import annotations

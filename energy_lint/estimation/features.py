@@ -231,7 +231,8 @@ def layer_features(
 
 def node_features(node: LayerNode) -> LayerFeatures:
     """Features of a layer call read from a model file."""
-    result = LayerResult(tuple(node.output_shapes), node.params, node.macs)  # type: ignore[arg-type]
+    params = node.params if node.layer_params is None else node.layer_params
+    result = LayerResult(tuple(node.output_shapes), params, node.macs)  # type: ignore[arg-type]
     try:
         return layer_features(
             node.type,
@@ -245,7 +246,8 @@ def node_features(node: LayerNode) -> LayerFeatures:
 
 
 def row_features(row: Mapping[str, Any]) -> LayerFeatures:
-    """Features of a measurements CSV row (contract 3), JSON columns decoded or not."""
+    """Features of a measurements CSV row (docs/contracts.md, 3. Measurements CSV), JSON columns
+    decoded or not."""
     config = row["layer_config"]
     shapes = row["input_shape"]
     config = json.loads(config) if isinstance(config, str) else config

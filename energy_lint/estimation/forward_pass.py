@@ -41,6 +41,10 @@ class LayerEstimate:
     energy_j: float = 0.0
     interval_j: tuple[float, float] = (0.0, 0.0)
     extrapolated: list[str] = field(default_factory=list)
+    params: int = 0
+    """The layer's params as the graph counts them (what the share left unknown weighs)."""
+    reason: str | None = None
+    """Why an unknown layer is unknown: no rule for its class, or an unknown layer upstream."""
     features: dict[str, float] = field(default_factory=dict, repr=False)
     """The feature values its predictor read (empty for a free or unknown layer): the training
     ratio predictors read the same ones."""
@@ -84,12 +88,13 @@ def price_layers(nodes: Sequence[LayerNode], profile: HardwareProfile) -> list[L
     seen: dict[tuple[object, ...], LayerEstimate] = {}
     for node in nodes:
         family = family_of(node.type, node.operation)
-        entry = LayerEstimate(node.name, node.type, family, Pricing.FREE)
+        entry = LayerEstimate(node.name, node.type, family, Pricing.FREE, params=node.params)
         layers.append(entry)
         if family == FREE:
             continue
         if not node.known or any(s is None for s in node.input_shapes):
             entry.pricing = Pricing.UNKNOWN
+            entry.reason = node.note
             continue
         key = _key(node)
         if key in seen:

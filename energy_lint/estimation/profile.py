@@ -1,5 +1,6 @@
 """HardwareProfile: the fitted predictors of one machine, read from a profile directory
-(contract 4): profile.json plus one .npz of plain arrays per predictor. Loading never
+(docs/contracts.md, 4. Profile directory): profile.json plus one .npz of plain arrays per
+predictor. Loading never
 unpickles and never runs code from the directory."""
 
 from __future__ import annotations

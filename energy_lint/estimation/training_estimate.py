@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..errors import EnergyLintError
 from ..graph import ModelGraph
 from .forward_pass import Estimate, estimate
 from .profile import FamilyPredictor, HardwareProfile, TrainingPredictors
@@ -111,7 +112,16 @@ def training_layer_sum(forward: Estimate, training: TrainingPredictors) -> float
         predictor = training.predictor_for(layer.family)
         if predictor is None:
             continue
-        vector = [layer.features.get(name, 0.0) for name in predictor.features]
+        missing = [name for name in predictor.features if name not in layer.features]
+        if missing:
+            # A ratio predictor reads the forward estimate's features: one that is absent is a
+            # profile out of step with this version, never a value to make up as 0.
+            raise EnergyLintError(
+                f"the training predictor for {predictor.family} reads {', '.join(missing)}, which "
+                f"layer '{layer.name}' ({layer.type}) does not have: recalibrate the profile with "
+                "this version of energy-lint"
+            )
+        vector = [layer.features[name] for name in predictor.features]
         grouped.setdefault(predictor.family, (predictor, []))[1].append((layer.energy_j, vector))
     total = 0.0
     for predictor, items in grouped.values():

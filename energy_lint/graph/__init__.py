@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import io
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..errors import EnergyLintError, ModelReadError
@@ -16,32 +17,97 @@ from .architectures import (
 )
 from .build import GraphBuilder
 from .files import RawModel, file_format, read_raw_bytes, read_raw_model
-from .keras_config import parse_model
+from .keras_config import ModelConfig, parse_model
+from .layers.base import Shape
 from .model import LayerNode, ModelGraph
+from .weights import WeightShapes, keras3_paths, read_weights
 
 __all__ = ["LayerNode", "ModelGraph", "file_format", "read_model", "read_model_bytes"]
 
 
+PROBES = (1 << 15, 1 << 16, 3 << 15)
+"""Sizes a free input dimension is read at: large enough that cropping and valid convolutions
+leave something (SpliceAI crops 10,000 positions), multiples of 2**15 so that strides divide
+them, three to tell MACs that grow linearly from those that do not."""
+
+
 def read_model(
-    path: Path | str, batch_size: int = 1, input_shapes: Sequence[Sequence[int]] = ()
+    path: Path | str,
+    batch_size: int = 1,
+    input_shapes: Sequence[Sequence[int]] = (),
+    free_dims: bool = False,
 ) -> ModelGraph:
-    """Read one model file. Raises ModelReadError (one line naming the file) on bad input."""
-    return _build(read_raw_model(Path(path)), batch_size, input_shapes)
+    """Read one model file. Raises ModelReadError (one line naming the file) on bad input.
+
+    With `free_dims`, an input dimension the model leaves as None and no input shape fills is
+    shown as None (ModelGraph.free_dims) instead of refused: what `inspect` does."""
+    raw = read_raw_model(Path(path))
+    weights = lambda: read_weights(Path(path), raw.format)  # noqa: E731
+    if not free_dims:
+        return _build(raw, batch_size, input_shapes, weights)
+    first = _build(raw, batch_size, input_shapes, weights, PROBES[0])
+    if not first.free_dims:
+        return first
+    others = [_build(raw, batch_size, input_shapes, weights, probe) for probe in PROBES[1:]]
+    return _merge_probes(first, others)
+
+
+def _merge_probes(first: ModelGraph, others: list[ModelGraph]) -> ModelGraph:
+    """One graph from the same model read at each probe size: a dimension that differs is free
+    (None); MACs a*size + b where the three readings agree on a line and one dimension is free."""
+    graphs = [first, *others]
+    if any(len(g.layers) != len(first.layers) for g in others):
+        raise ModelReadError(
+            first.path, "the model's layers depend on its free input size: pass --input-shape"
+        )
+
+    def merged(shapes: list[list[Shape | None]]) -> list[Shape | None]:
+        out: list[Shape | None] = []
+        for group in zip(*shapes):
+            if any(s is None or len(s) != len(group[0]) for s in group):  # type: ignore[arg-type]
+                out.append(None)
+            else:
+                out.append(
+                    tuple(d if all(s[i] == d for s in group) else None for i, d in enumerate(group[0]))
+                )  # type: ignore[index]
+        return out
+
+    linear = len(first.free_dims) == 1
+    for index, layer in enumerate(first.layers):
+        same = [g.layers[index] for g in graphs]
+        layer.output_shapes = merged([n.output_shapes for n in same])
+        layer.input_shapes = merged([n.input_shapes for n in same])
+        m1, m2, m3 = (n.macs for n in same)
+        p1, p2, p3 = PROBES
+        slope, rest = divmod(m2 - m1, p2 - p1)
+        if linear and not rest and m3 == m1 + slope * (p3 - p1):
+            layer.macs_per_unit, layer.macs_offset = slope, m1 - slope * p1
+        layer.macs = 0
+    first.input_shapes = merged([g.input_shapes for g in graphs])
+    first.output_shapes = merged([g.output_shapes for g in graphs])
+    return first
 
 
 def read_model_bytes(
     name: str, data: bytes, batch_size: int = 1, input_shapes: Sequence[Sequence[int]] = ()
 ) -> ModelGraph:
     """Read a model file's content held in memory (a git blob); `name` stands for the file."""
-    return _build(read_raw_bytes(name, data), batch_size, input_shapes)
+    raw = read_raw_bytes(name, data)
+    return _build(raw, batch_size, input_shapes, lambda: read_weights(io.BytesIO(data), raw.format))
 
 
-def _build(raw: RawModel, batch_size: int, input_shapes: Sequence[Sequence[int]]) -> ModelGraph:
+def _build(
+    raw: RawModel,
+    batch_size: int,
+    input_shapes: Sequence[Sequence[int]],
+    weights: Callable[[], WeightShapes | None] | None = None,
+    probe: int | None = None,
+) -> ModelGraph:
     if is_keras_hub_backbone(raw.config) or is_hugging_face_config(raw.config):
         return _build_architecture(raw, batch_size)
     try:
         model = parse_model(raw.config)
-        builder = GraphBuilder(batch_size, input_shapes)
+        builder = GraphBuilder(batch_size, input_shapes, _named(weights, model, raw.format), probe)
         inputs, outputs = builder.build(model)
     except ModelReadError:
         raise
@@ -58,6 +124,7 @@ def _build(raw: RawModel, batch_size: int, input_shapes: Sequence[Sequence[int]]
         input_shapes=[t.shape for t in inputs],
         output_shapes=[t.shape for t in outputs],
         keras_version=raw.keras_version,
+        free_dims=builder.free_dims,
     )
 
 
@@ -74,3 +141,26 @@ def _build_architecture(raw: RawModel, batch_size: int) -> ModelGraph:
         raise ModelReadError(raw.path, str(error)) from None
     except RecursionError:
         raise ModelReadError(raw.path, "model config is nested too deeply") from None
+
+
+def _layer_tree(model: ModelConfig) -> list[tuple[str, str, list | None]]:
+    return [
+        (entry.name, entry.class_name, None if entry.model is None else _layer_tree(entry.model))
+        for entry in model.layers
+    ]
+
+
+def _named(
+    weights: Callable[[], WeightShapes | None] | None, model: ModelConfig, file_format: str
+) -> Callable[[], WeightShapes | None] | None:
+    """The weights reader, with a .keras archive's paths mapped to layer names."""
+    if weights is None or file_format != "keras":
+        return weights
+
+    def read() -> WeightShapes | None:
+        found = weights()
+        if found is not None:
+            found.aliases = keras3_paths(_layer_tree(model))
+        return found
+
+    return read

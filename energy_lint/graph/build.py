@@ -6,8 +6,9 @@ recorded in the file when there are any: never a guess."""
 
 from __future__ import annotations
 
+import re
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..errors import EnergyLintError
@@ -24,6 +25,7 @@ from .layers.base import (
     shape_text,
 )
 from .model import LayerNode
+from .weights import WeightShapes
 
 MaybeShape = tuple[int | None, ...] | None
 
@@ -42,6 +44,33 @@ class GraphError(EnergyLintError):
 class Tensor:
     shape: Shape | None
     producer: str
+    unknown_from: str | None = None
+    """Where the shape is None: the unknown layer upstream that left it so."""
+    rank: int | None = None
+    """Where the shape is None: its rank, when the layer that made it fixes one (Flatten)."""
+
+
+RANK_TWO_OUTPUTS = frozenset(
+    {
+        "Flatten",
+        "GlobalAveragePooling1D",
+        "GlobalAveragePooling2D",
+        "GlobalAveragePooling3D",
+        "GlobalMaxPooling1D",
+        "GlobalMaxPooling2D",
+        "GlobalMaxPooling3D",
+        "GlobalAvgPool1D",
+        "GlobalAvgPool2D",
+        "GlobalMaxPool1D",
+        "GlobalMaxPool2D",
+    }
+)
+"""Layers whose output is (batch, features) whatever their input: a Dense after one of them
+takes its input width from its kernel, so one unknown layer upstream stops there."""
+RANK_KEEPING = frozenset(
+    {"Dense", "Activation", "Dropout", "BatchNormalization", "LayerNormalization", "ReLU", "LeakyReLU"}
+)
+"""Layers whose output has the rank of their input."""
 
 
 def input_batch_shape(entry: LayerEntry) -> MaybeShape:
@@ -64,9 +93,21 @@ def input_batch_shape(entry: LayerEntry) -> MaybeShape:
 class GraphBuilder:
     """Builds the flat list of LayerNodes for one top-level model."""
 
-    def __init__(self, batch_size: int, input_shapes: Sequence[Sequence[int]] = ()) -> None:
+    def __init__(
+        self,
+        batch_size: int,
+        input_shapes: Sequence[Sequence[int]] = (),
+        weights: Callable[[], WeightShapes | None] | None = None,
+        probe: int | None = None,
+    ) -> None:
         self.batch_size = batch_size
+        self.probe = probe
+        """Fill every free input dimension with this size (inspect reads a model at several)."""
+        self.free_dims: list[str] = []
         self.input_overrides = [tuple(s) for s in input_shapes]
+        self._weights_reader = weights
+        self._weights: WeightShapes | None = None
+        self._weights_read = False
         self.nodes: list[LayerNode] = []
         self.names: set[str] = set()
         self.calls = 0
@@ -105,6 +146,11 @@ class GraphBuilder:
                         f"'{entry.name}', which the model fixes at {have}"
                     )
                 dims[i] = given
+        if any(d is None for d in dims) and self.probe is not None:
+            self.free_dims += [
+                f"dimension {i + 1} of input '{entry.name}'" for i, d in enumerate(dims) if d is None
+            ]
+            dims = [self.probe if d is None else d for d in dims]
         if any(d is None for d in dims):
             raise GraphError(
                 f"input '{entry.name}' has unknown dimensions {shape_text(declared)}: pass --input-shape"
@@ -209,17 +255,21 @@ class GraphBuilder:
         try:
             spec = spec_for(entry.class_name, entry.module, entry.registered_name, entry.operation)
         except UnknownLayerError as error:
-            node.known, node.note = False, str(error)
+            node.known, node.note = False, f"no rule for this layer ({error})"
             spec = None
+        tensors = [*args, *kwargs.values()]
+        upstream = next((t.unknown_from for t in tensors if t.shape is None), None)
         arg_shapes = [t.shape for t in args]
-        if spec is not None and None in arg_shapes + [t.shape for t in kwargs.values()]:
-            arg_shapes = self._recorded_inputs(call, arg_shapes)
-            node.note = "input shapes taken from the file: an upstream layer is unknown"
+        if spec is not None and upstream is not None:
+            arg_shapes = self._recovered_inputs(entry, call, args, name)
+            if None not in arg_shapes and all(t.shape is not None for t in kwargs.values()):
+                node.input_shapes = [*arg_shapes, *(t.shape for t in kwargs.values())]
+                node.note = f"input shape read from the file: upstream '{upstream}' is unknown"
         if spec is not None and not entry.operation and () in arg_shapes + [t.shape for t in kwargs.values()]:
             raise GraphError(
                 f"layer '{name}' ({entry.class_name}) takes a tensor of rank 0, without a batch dimension"
             )
-        if spec is not None and None not in arg_shapes:
+        if spec is not None and None not in arg_shapes and all(t.shape is not None for t in kwargs.values()):
             layer_call = LayerCall(
                 class_name=entry.class_name,
                 config=Config(entry.config),
@@ -231,21 +281,76 @@ class GraphBuilder:
             try:
                 result = spec(layer_call)
             except UnknownLayerError as error:
-                node.known, node.note = False, str(error)
+                node.known, node.note = False, f"no rule for this layer ({error})"
             except LayerConfigError as error:
                 raise GraphError(f"layer '{name}' ({entry.class_name}): {error}") from None
         if result is not None:
             _check_outputs(name, entry.class_name, result.outputs)
             node.output_shapes = list(result.outputs)
             node.params = 0 if shared else result.params
+            node.layer_params = result.params
             node.macs = result.macs
+            return self._added(node, [Tensor(shape, name) for shape in node.output_shapes])
+        stored = self._stored_params(name)
+        if stored is not None and not shared:
+            node.params = stored
+        recovered = self._recorded_outputs(entry, index, call, args, recorded)
+        if recovered == [None]:
+            recovered = [self._declared_output(entry, args)]
+        node.output_shapes = recovered
+        if node.known:
+            node.known = False
+            node.note = f"shape unknown because upstream '{upstream}' is unknown"
+            cause = upstream
         else:
-            node.output_shapes = self._recorded_outputs(entry, index, call, args, recorded)
-            if node.known:
-                node.known = False
-                node.note = "shapes unknown: an upstream layer is unknown"
+            cause = name
+        if stored is not None:
+            node.note += f"; params {stored:,} read from the weights stored in the file"
+        rank = _output_rank(entry, args)
+        return self._added(node, [Tensor(shape, name, None if shape else cause, rank) for shape in recovered])
+
+    def _added(self, node: LayerNode, outputs: list[Tensor]) -> list[Tensor]:
         self._add(node)
-        return [Tensor(shape, name) for shape in node.output_shapes]
+        return outputs
+
+    def _stored(self) -> WeightShapes | None:
+        if not self._weights_read:
+            self._weights_read = True
+            self._weights = self._weights_reader() if self._weights_reader is not None else None
+        return self._weights
+
+    def _stored_params(self, name: str) -> int | None:
+        """A layer's params as its stored weights count them (only read where needed)."""
+        weights = self._stored()
+        return None if weights is None else weights.params(_weights_key(name))
+
+    def _recovered_inputs(
+        self, entry: LayerEntry, call: Call, args: list[Tensor], name: str
+    ) -> list[Shape | None]:
+        """Inputs left unknown upstream, from what the file records: the edge's shape (Keras 3),
+        the layer's own build shape, or a Dense kernel's width after a rank-2 output."""
+        shapes = self._recorded_inputs(call, [t.shape for t in args])
+        if len(args) == 1 and shapes[0] is None:
+            declared = self._with_batch(entry.input_shape)
+            if declared is not None and None not in declared:
+                shapes = [declared]  # type: ignore[list-item]
+            elif entry.class_name == "Dense" and args[0].rank == 2:
+                stored = (self._stored() or WeightShapes()).shapes(_weights_key(name)) or []
+                kernels = [shape for shape in stored if len(shape) == 2]  # the bias is 1-D
+                if len(kernels) == 1 and 1 <= kernels[0][0] <= MAX_DIM:
+                    shapes = [(self.batch_size, kernels[0][0])]
+        return shapes
+
+    def _declared_output(self, entry: LayerEntry, args: list[Tensor]) -> Shape | None:
+        """A Lambda's declared output_shape (batch excluded), when it is a list of sizes."""
+        if entry.class_name != "Lambda":
+            return None
+        declared = entry.config.get("output_shape")
+        if entry.config.get("output_shape_type", "raw") != "raw" or not isinstance(declared, list):
+            return None
+        if not declared or not all(type(d) is int and 1 <= d <= MAX_DIM for d in declared):
+            return None
+        return (self.batch_size, *declared)
 
     def _with_batch(self, shape: MaybeShape) -> MaybeShape:
         if shape is None or not shape:
@@ -294,6 +399,19 @@ class GraphBuilder:
             raise GraphError(f"two layers are named '{node.name}'")
         self.names.add(node.name)
         self.nodes.append(node)
+
+
+def _weights_key(name: str) -> str:
+    """Where a layer call's weights are stored: its layer path without call suffixes."""
+    return re.sub(r"@\d+(?=/|$)", "", name)
+
+
+def _output_rank(entry: LayerEntry, args: list[Tensor]) -> int | None:
+    if entry.class_name in RANK_TWO_OUTPUTS and not entry.config.get("keepdims"):
+        return 2
+    if entry.class_name in RANK_KEEPING and len(args) == 1:
+        return len(args[0].shape) if args[0].shape is not None else args[0].rank
+    return None
 
 
 def _index(model: ModelConfig) -> dict[str, LayerEntry]:

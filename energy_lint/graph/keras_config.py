@@ -60,6 +60,10 @@ class LayerEntry:
     model: ModelConfig | None = None
     node_offset: int = 0
     """tf.keras 2 numbers the calls of a nested model from 1: its node 0 is its own creation."""
+    input_shape: tuple[int | None, ...] | None = None
+    """The input shape the file records for the layer itself (Keras 3's build_config, a Keras 2
+    layer's batch_input_shape or build_input_shape), batch included: where an upstream layer is
+    unknown, the file still says what this one was built on."""
     operation: bool = False
     """A Keras 3 operation (`x * 2`, keras.ops.*), not a layer: its class names overlap the
     layers' (Add, Multiply), and legacy .h5 files drop the module that tells them apart."""
@@ -130,7 +134,28 @@ def _entry(raw: Any, depth: int, name: str | None = None) -> LayerEntry:
     )
     if is_model_entry(raw):
         entry.model = parse_model(raw, depth + 1)
+    elif class_name != "InputLayer":
+        entry.input_shape = _layer_input_shape(raw, config)
     return entry
+
+
+def _layer_input_shape(raw: Mapping[str, Any], config: Mapping[str, Any]) -> tuple[int | None, ...] | None:
+    """One recorded input shape of a layer, or None (several inputs, or none recorded, or
+    not a list of dimensions: this is optional knowledge, never an error)."""
+    build = raw.get("build_config")
+    candidates = [
+        build.get("input_shape") if isinstance(build, Mapping) else None,
+        config.get("build_input_shape"),
+        config.get("batch_input_shape"),
+    ]
+    for value in candidates:
+        if (
+            isinstance(value, list)
+            and len(value) >= 2
+            and all(d is None or (type(d) is int and 1 <= d <= MAX_DIM) for d in value)
+        ):
+            return tuple(value)
+    return None
 
 
 def _parse_functional(name: str, config: Mapping[str, Any], layers: list[Any], depth: int) -> ModelConfig:
@@ -146,12 +171,33 @@ def _parse_functional(name: str, config: Mapping[str, Any], layers: list[Any], d
         if legacy and entry.model is not None and _skips_first_node(raw):
             entry.node_offset = 1
         entries.append(entry)
-    return ModelConfig(
+    model = ModelConfig(
         name=name,
         layers=entries,
         inputs=_endpoints(config.get("input_layers"), "input_layers"),
         outputs=_endpoints(config.get("output_layers"), "output_layers"),
     )
+    _offset_nested_calls(model)
+    return model
+
+
+def _offset_nested_calls(model: ModelConfig) -> None:
+    """A nested model built on its own Input has that building as its node 0, so its calls in
+    the outer model are nodes 1..n. tf.keras 2 and some Keras 3 versions write it so; others
+    number the calls from 0. The references tell which: calls referenced as 1..n, never 0."""
+    referenced: dict[str, set[int]] = {}
+    for entry in model.layers:
+        for call in entry.calls:
+            for ref in call.refs:
+                referenced.setdefault(ref.layer, set()).add(ref.node)
+    for ref in model.outputs:
+        referenced.setdefault(ref.layer, set()).add(ref.node)
+    for entry in model.layers:
+        nodes = referenced.get(entry.name)
+        if entry.model is None or entry.node_offset or not nodes or not entry.calls:
+            continue
+        if 0 not in nodes and max(nodes) == len(entry.calls):
+            entry.node_offset = 1
 
 
 def _is_operation(entry: LayerEntry, legacy_calls: bool) -> bool:

@@ -21,10 +21,18 @@ class LayerNode:
     output_shapes: list[Shape | None]
     params: int = 0
     macs: int = 0
+    layer_params: int | None = None
+    """The layer's own params on every call (a shared layer's later calls included), where
+    `params` counts them on the first call only: what a layer's features read, as calibration
+    measured each layer alone."""
     known: bool = True
     operation: bool = False
     """A Keras 3 operation in the graph (`x * 2`, keras.ops.*, mask ops), not a layer."""
     note: str | None = None
+    macs_per_unit: int | None = None
+    """In a graph with a free dimension (ModelGraph.free_dims): MACs per unit of it, and the
+    MACs that do not grow with it (macs_offset); both None where MACs do not grow linearly."""
+    macs_offset: int | None = None
 
     @property
     def output_shape(self) -> Shape | None:
@@ -47,6 +55,23 @@ class ModelGraph:
     output_shapes: list[Shape | None]
     keras_version: str | None = None
     notes: list[str] = field(default_factory=list)
+    free_dims: list[str] = field(default_factory=list)
+    """Input dimensions the model leaves free and no --input-shape fixed ("dimension 1 of input
+    'x'"): shapes show them as None, like keras' summary(), and MACs are per unit of the free
+    dimension (`macs_per_unit`) or unknown. Only `inspect` reads such graphs; `check` needs a
+    size to price."""
+
+    @property
+    def macs_per_unit(self) -> int | None:
+        if any(layer.macs_per_unit is None for layer in self.layers):
+            return None
+        return sum(layer.macs_per_unit or 0 for layer in self.layers)
+
+    @property
+    def macs_offset(self) -> int | None:
+        if any(layer.macs_offset is None for layer in self.layers):
+            return None
+        return sum(layer.macs_offset or 0 for layer in self.layers)
 
     @property
     def params(self) -> int:

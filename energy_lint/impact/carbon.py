@@ -9,9 +9,12 @@ because importing codecarbon would pull pandas into the light check path:
 - no location: the world average, 475 g/kWh, `world_average` of CodeCarbon's
   data/private_infra/carbon_intensity_per_source.json (IEA Global Energy & CO2 Status Report 2019), the
   figure CodeCarbon itself falls back to for a country it lacks.
-- a cloud region ("gcp:europe-west1"): the `impact` column of CodeCarbon's data/cloud/impact.csv, copied
-  verbatim. It lists Google Cloud regions only; CodeCarbon has no AWS or Azure figures and falls back to
-  the country for them, so for those give the region's country code.
+- a Google Cloud region ("gcp:europe-west1"): the `impact` column of CodeCarbon's data/cloud/impact.csv,
+  copied verbatim.
+- an AWS or Azure region ("aws:eu-west-1", "azure:westeurope"), for which CodeCarbon has no figures: the
+  region's published location from cloud_regions.json (its country, and in the United States its
+  state, with the source of that mapping), priced at that country's figure as above or at the state's
+  from us_states.json (CodeCarbon's data/private_infra/2023/usa_emissions.json, EPA eGRID 2023).
 """
 
 from __future__ import annotations
@@ -64,6 +67,16 @@ def _regions() -> dict[str, dict[str, dict[str, str]]]:
         for row in csv.DictReader(f):
             regions.setdefault(row["provider"].lower(), {})[row["region"].lower()] = row
     return regions
+
+
+@cache
+def _mapped_regions() -> dict:
+    return json.loads((DATA / "cloud_regions.json").read_text(encoding="utf-8"))
+
+
+@cache
+def _us_states() -> dict:
+    return json.loads((DATA / "us_states.json").read_text(encoding="utf-8"))
 
 
 def _codecarbon(file: str) -> str:
@@ -119,12 +132,15 @@ def _country_intensity(location: str) -> CarbonIntensity:
 def _cloud_intensity(location: str) -> CarbonIntensity:
     provider, _, region = (part.strip().lower() for part in location.partition(":"))
     regions = _regions()
+    mapped = {key: value for key, value in _mapped_regions().items() if key in ("aws", "azure")}
+    if provider in mapped and provider not in regions:
+        return _mapped_intensity(location, provider, region, mapped[provider])
     if provider not in regions:
         raise UnknownLocationError(
             location,
-            f"unknown cloud provider {provider!r} in {location!r}: CodeCarbon has region figures for "
-            f"{_listing(sorted(regions))} only (none for AWS or Azure); for another provider give the "
-            "region's country code, e.g. USA",
+            f"unknown cloud provider {provider!r} in {location!r}: known are "
+            f"{_listing(sorted([*regions, *mapped]))}; for another provider give the region's country "
+            "code, e.g. USA",
         )
     if region not in regions[provider]:
         names = sorted(regions[provider])
@@ -140,6 +156,33 @@ def _cloud_intensity(location: str) -> CarbonIntensity:
         source = f"{source} ({row['source']})"
     return CarbonIntensity(
         float(row["impact"]), f"{provider}:{region}", f"{provider} {region} ({place})", source
+    )
+
+
+def _mapped_intensity(location: str, provider: str, region: str, table: dict) -> CarbonIntensity:
+    """An AWS or Azure region at the grid of the place it is published to be in."""
+    if region not in table:
+        names = sorted(table)
+        close = difflib.get_close_matches(region, names, n=1)
+        hint = f"did you mean {provider}:{close[0]}? " if close else ""
+        raise UnknownLocationError(
+            location, f"unknown {provider} region {region!r} in {location!r}: {hint}known: {_listing(names)}"
+        )
+    entry = table[region]
+    mapping = (
+        f"region location from cloud_regions.json ({_mapped_regions()['sources'][provider].split(' (')[0]})"
+    )
+    if "state" in entry:
+        state = _us_states()["states"][entry["state"]]
+        data = _us_states()["source"]
+        source = f"{_codecarbon('usa_emissions.json')} ({data['name']}, {data['year']}); {mapping}"
+        where = f"{state['name']}, United States"
+        grams = float(state["g_per_kwh"])
+    else:
+        country = _country_intensity(entry["country"])
+        source, where, grams = f"{country.source}; {mapping}", country.name, country.g_per_kwh
+    return CarbonIntensity(
+        grams, f"{provider}:{region}", f"{provider} {region} ({entry['location']}: {where})", source
     )
 
 

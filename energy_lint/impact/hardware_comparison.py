@@ -39,8 +39,6 @@ class ProfileEstimate:
     use_energy_j: float
     """Training (where priced) + `inferences` forward passes of one sample."""
     use_co2e_g: float
-    duration_s: float | None = None
-    """No bundled profile predicts time yet: None, and reports say "not predicted"."""
 
 
 def split_choice(choice: str) -> tuple[str, str | None]:

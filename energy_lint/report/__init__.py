@@ -8,7 +8,7 @@ from types import ModuleType
 
 CHECK_FORMATS: dict[str, str] = {
     "text": "a table per model (rich on a terminal)",
-    "json": "one document, contract 2 of DESIGN.md",
+    "json": "one document, docs/contracts.md, 2. check JSON",
     "sarif": "SARIF 2.1.0, for GitHub code scanning",
     "github": "workflow commands (annotations) and a job summary",
     "markdown": "a pull-request comment",

@@ -15,9 +15,16 @@ from ..results import CheckedModel
 from ..rules import RULES_BY_CODE
 from ..units import format_count, format_energy, format_mass
 from .charts import svg_chart
-from .check_markdown import layer_sum_note
 from .run import CheckRun
-from .summary import GREENER_HEAD, change_phrase, change_text, extra_lines, greener_rows, top_layers
+from .summary import (
+    GREENER_HEAD,
+    change_phrase,
+    change_text,
+    extra_lines,
+    greener_rows,
+    layer_sum_note,
+    top_layers,
+)
 
 if TYPE_CHECKING:
     from ..engine.model_check import CheckSettings

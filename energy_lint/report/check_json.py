@@ -1,4 +1,4 @@
-"""`energy-lint check --format json`: contract 2 of DESIGN.md (version 1), streamed one model
+"""`energy-lint check --format json`: docs/contracts.md, 2. check JSON (version 1), streamed one model
 at a time. Keys beyond the contract: carbon (where the intensity comes from), input_shapes,
 co2e_per_sample_g,
 layer_sum_j, correction, co2e_inferences_g, per layer its interval and extrapolated features,
@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ..estimation.forward_pass import Pricing
 from ..estimation.profile import training_summary
 from ..graph import ModelGraph
 from ..impact.hardware_comparison import ProfileEstimate, cheapest
@@ -66,7 +67,8 @@ def carbon_document(settings: CheckSettings) -> dict[str, Any]:
 
 
 def figures(result: ModelResult) -> dict[str, Any]:
-    """The model's figures, as contract 2 names them; SARIF's result properties reuse them."""
+    """The model's figures, as docs/contracts.md, 2. check JSON, names them; SARIF's result
+    properties reuse them."""
     estimate = result.estimate
     return {
         "energy_j": estimate.energy_j,
@@ -79,6 +81,8 @@ def figures(result: ModelResult) -> dict[str, Any]:
         "params": result.params,
         "layer_sum_j": estimate.layer_sum_j,
         "correction": estimate.correction,
+        "unknown_layers": (unknown := sum(layer.pricing is Pricing.UNKNOWN for layer in estimate.layers)),
+        "lower_bound": unknown > 0,
         **({"base": base_document(result)} if result.base is not None else {}),
         **({"training": training_document(result)} if result.training_plan is not None else {}),
         **({"quality": quality_document(result)} if result.quality is not None else {}),

@@ -19,7 +19,15 @@ from ..rules import RULES_BY_CODE
 from ..units import format_count, format_energy, format_mass
 from .charts import mermaid_chart
 from .run import CheckRun
-from .summary import GREENER_HEAD, change_phrase, extra_lines, greener_rows, markdown_table, top_layers
+from .summary import (
+    GREENER_HEAD,
+    change_phrase,
+    extra_lines,
+    greener_rows,
+    layer_sum_note,
+    markdown_table,
+    top_layers,
+)
 
 if TYPE_CHECKING:
     from ..engine.model_check import CheckSettings
@@ -165,18 +173,6 @@ def greener_table(result: ModelResult) -> str:
     for row in rows:
         lines.append("| " + " | ".join([code(row[0]), *(text(cell) for cell in row[1:])]) + " |")
     return "**On each profile**\n\n" + "\n".join(lines)
-
-
-def layer_sum_note(result: ModelResult) -> str:
-    """Layers are priced one by one and the profile's whole-model correction turns their sum
-    into the total: say so, or the layer figures below would not add up to it."""
-    estimate = result.estimate
-    if estimate.correction == "none":
-        return ""
-    return (
-        f"Layer figures are the per-layer predictions: they sum to {format_energy(estimate.layer_sum_j)}, "
-        f"which the profile's whole-model correction ({estimate.correction}) turns into the total."
-    )
 
 
 def _change(result: ModelResult) -> str:

@@ -66,7 +66,7 @@ def fingerprint(uri: str, layer: str | None, code: str) -> str:
 
 
 def model_properties(model: CheckedModel) -> dict[str, Any]:
-    """The figures behind the findings, named as in `--format json` (contract 2)."""
+    """The figures behind the findings, named as in `--format json` (docs/contracts.md, 2. check JSON)."""
     return {
         "batch_size": model.graph.batch_size,
         "inferences": model.result.inferences,

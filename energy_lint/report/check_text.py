@@ -11,7 +11,7 @@ from ..results import Violation
 from ..rules import RULES_BY_CODE
 from ..units import format_count, format_energy, format_mass
 from .run import CheckRun
-from .summary import GREENER_HEAD, change_phrase, extra_lines, greener_rows
+from .summary import GREENER_HEAD, change_phrase, extra_lines, greener_rows, layer_sum_note
 
 if TYPE_CHECKING:
     from ..engine.model_check import CheckSettings
@@ -94,6 +94,9 @@ def render(run: CheckRun, console) -> None:  # console: rich.console.Console
         console.print(table)
         if not verbose and len(ranked) > len(shown):
             console.print(f"  [dim]… {len(ranked) - len(shown)} more layers (--verbose shows all)[/]")
+        note = layer_sum_note(result)
+        if note:
+            console.print(f"  [dim]{escape(note)}[/]")
         _greener(result, console)
         for code, severity, message in _condensed(violations, verbose):
             console.print(f"  [{_STYLE.get(severity, '')}]{code}[/] {escape(message)}")

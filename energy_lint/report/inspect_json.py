@@ -1,4 +1,4 @@
-"""`energy-lint inspect --format json`: contract 6 of DESIGN.md (version 1)."""
+"""`energy-lint inspect --format json`: docs/contracts.md, 6. inspect JSON (version 1)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,25 @@ def layer_document(layer: LayerNode) -> dict[str, Any]:
     return document
 
 
+def _free(document: dict[str, Any], item: Any) -> dict[str, Any]:
+    """MACs of a graph with a free dimension: null, and per unit of that dimension where linear."""
+    document["macs"] = None
+    document["macs_per_unit"] = item.macs_per_unit
+    document["macs_offset"] = item.macs_offset
+    return document
+
+
 def model_document(graph: ModelGraph) -> dict[str, Any]:
+    document = _model_document(graph)
+    if graph.free_dims:
+        _free(document, graph)
+        document["free_dims"] = graph.free_dims
+        for layer_doc, layer in zip(document["layers"], graph.layers, strict=True):
+            _free(layer_doc, layer)
+    return document
+
+
+def _model_document(graph: ModelGraph) -> dict[str, Any]:
     return {
         "path": graph.path,
         "format": graph.format,

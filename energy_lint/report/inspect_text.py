@@ -27,19 +27,42 @@ def render(graphs: Iterable[ModelGraph], console) -> None:  # console: rich.cons
         for layer in graph.layers:
             shapes = ", ".join(shape_text(s) for s in layer.output_shapes)
             kind = escape(layer.type) if layer.known else f"[yellow]{escape(layer.type)} (unknown)[/]"
-            table.add_row(escape(layer.name), kind, shapes, f"{layer.params:,}", format_count(layer.macs))
+            table.add_row(escape(layer.name), kind, shapes, f"{layer.params:,}", _macs(graph, layer))
         console.print(table)
         inputs = ", ".join(shape_text(s) for s in graph.input_shapes)
         console.print(
-            f"  params {graph.params:,} · MACs per sample {format_count(graph.macs)} · "
+            f"  params {graph.params:,} · MACs per sample {_macs(graph, graph)} · "
             f"batch {graph.batch_size} · inputs {inputs} · {len(graph.layers)} layer calls"
         )
+        if graph.free_dims:
+            console.print(
+                f"  [yellow]free: {escape(', '.join(graph.free_dims))}; MACs are per unit of it "
+                "(a·n + b) or unknown; --input-shape fixes it[/]"
+            )
         unknown = graph.unknown_layers
         if unknown:
-            names = ", ".join(escape(f"{layer.name} ({layer.type})") for layer in unknown[:5])
-            more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+            # Layers without a rule are the cause; those whose shapes they left unknown follow.
+            caused = [layer for layer in unknown if (layer.note or "").startswith("shape unknown")]
+            own = [layer for layer in unknown if layer not in caused]
+            names = ", ".join(escape(f"{layer.name} ({layer.type})") for layer in own[:5])
+            more = f" and {len(own) - 5} more" if len(own) > 5 else ""
+            after = f"; {len(caused)} more with shapes unknown because of them" if caused else ""
             console.print(
-                f"  [yellow]{len(unknown)} unknown layer(s), not counted: {names}{more}; "
-                "params and MACs are lower bounds[/]"
+                f"  [yellow]{len(own)} layer(s) without a rule, not counted: {names}{more}{after}; "
+                "MACs, and params where the file stores no weights, are lower bounds[/]"
             )
         console.print()
+
+
+def _macs(graph: ModelGraph, item) -> str:  # item: a LayerNode or the ModelGraph
+    """MACs, or for a graph with a free dimension "a/unit + b" (or "unknown")."""
+    if not graph.free_dims:
+        return format_count(item.macs)
+    if item.macs_per_unit is None:
+        return "unknown"
+    offset = item.macs_offset or 0
+    if not item.macs_per_unit:
+        return format_count(offset)
+    sign = "-" if offset < 0 else "+"
+    text = f"{format_count(item.macs_per_unit)}·n"
+    return text + (f" {sign} {format_count(abs(offset))}" if offset else "")

@@ -34,9 +34,12 @@ class CheckRun:
     by_code: dict[str, int] = field(default_factory=dict)
     error_count: int = 0
     """Violations of error severity, counted while iterating."""
+    model_count: int = 0
+    """Models checked, counted while iterating."""
 
     def __iter__(self) -> Iterator[CheckedModel]:
         for model in self.models:
+            self.model_count += 1
             for violation in model.violations:
                 self.by_code[violation.code] = self.by_code.get(violation.code, 0) + 1
                 self.error_count += violation.severity == "error"
@@ -50,6 +53,8 @@ class CheckRun:
         """The run's last line in every format: "All checks passed." or "Found 3 violations (1
         error), 2 inputs could not be read." """
         found, errors, unreadable = self.violation_count, self.error_count, len(self.read_errors)
+        if not self.model_count and not unreadable:
+            return "No model file was checked."
         if not found and not unreadable:
             return "All checks passed."
         parts = [f"{found} violation{'s' * (found != 1)} ({errors} error{'s' * (errors != 1)})"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..estimation.forward_pass import LayerEstimate
+from ..estimation.forward_pass import LayerEstimate, Pricing
 from ..impact.hardware_comparison import cheapest
 from ..results import ModelResult
 from ..units import format_count, format_energy, format_mass
@@ -120,9 +120,11 @@ def generation_phrase(result: ModelResult) -> str:
 
 
 def extra_lines(result: ModelResult) -> list[tuple[str, str]]:
-    """(label, plain text) of what a model's summary adds where configured: its training run,
-    its accuracy per energy, its generation workload. Each format escapes the text its own way."""
+    """(label, plain text) of what a model's summary adds: that its total is a lower bound where
+    layers are unknown, and where configured its training run, its accuracy per energy and its
+    generation workload. Each format escapes the text its own way."""
     lines = [
+        ("estimate", bound_phrase(result)),
         ("training", training_phrase(result)),
         ("quality", quality_phrase(result)),
         ("tokens", generation_phrase(result)),
@@ -130,12 +132,38 @@ def extra_lines(result: ModelResult) -> list[tuple[str, str]]:
     return [(label, text) for label, text in lines if text]
 
 
-GREENER_HEAD = ("Profile", "Power", "Grid", "Energy / pass", "Training", "Time", "CO2e in use", "")
+def bound_phrase(result: ModelResult) -> str:
+    """ "lower bound: ..." when layers are unknown (counted as zero), else ""."""
+    unknown = [layer for layer in result.estimate.layers if layer.pricing is Pricing.UNKNOWN]
+    if not unknown:
+        return ""
+    names = ", ".join(layer.name for layer in unknown[:3]) + (", ..." if len(unknown) > 3 else "")
+    count = len(unknown)
+    return (
+        f"the total is a lower bound: {count} layer{'s' * (count != 1)} not estimated and counted "
+        f"as zero ({names})"
+    )
+
+
+def layer_sum_note(result: ModelResult) -> str:
+    """Layers are priced one by one and the profile's whole-model correction turns their sum
+    into the total: say so, or the layer figures would not add up to it."""
+    estimate = result.estimate
+    if estimate.correction == "none":
+        return ""
+    return (
+        f"Layer figures are the per-layer predictions: they sum to {format_energy(estimate.layer_sum_j)}, "
+        f"which the profile's whole-model correction ({estimate.correction}) turns into the total."
+    )
+
+
+GREENER_HEAD = ("Profile", "Power", "Grid", "Energy / pass", "Training", "CO2e in use", "")
+"""No time column: no profile predicts time, so it could only ever say "not predicted"."""
 
 
 def greener_rows(result: ModelResult) -> list[tuple[str, ...]]:
     """One row per profile of a --profile A --profile B run (none for a single profile): the
-    model's energy, its training where priced, time where predicted, and the CO2e of its use
+    model's energy, its training where priced, and the CO2e of its use
     (training + inferences) on that profile's grid; the cheapest marked."""
     best = cheapest(result.estimates)
     if best is None:
@@ -147,7 +175,6 @@ def greener_rows(result: ModelResult) -> list[tuple[str, ...]]:
             f"{estimate.grid} ({estimate.g_per_kwh:.0f} g/kWh)",
             format_energy(estimate.energy_j),
             format_energy(estimate.training_j) if estimate.training_j is not None else "-",
-            f"{estimate.duration_s:.3g} s" if estimate.duration_s is not None else "not predicted",
             format_mass(estimate.use_co2e_g),
             "cheapest" if estimate is best else f"{estimate.use_co2e_g / best.use_co2e_g:.2g}x",
         )

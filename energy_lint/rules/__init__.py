@@ -12,6 +12,7 @@ from . import (
     extrapolated_layer,
     forward_pass_budget,
     generic_predictor,
+    partial_estimate,
     per_sample_budget,
     per_token_budget,
     training_budget,
@@ -35,6 +36,7 @@ RULES: tuple[Rule, ...] = tuple(
         generic_predictor,
         unknown_layer,
         training_not_estimated,
+        partial_estimate,
     )
 )
 RULES_BY_CODE = {rule.code: rule for rule in RULES}

@@ -8,7 +8,8 @@ Why:
 
 Example:
     [tool.energy-lint.budgets]
-    per-sample = "2 J"   # 3.1 J per sample: EL102
+    per-sample = "300 mJ"
+    # examples/resnet50.json at batch 32 predicts 559 mJ per sample on cpu-xeon-2core-tf: EL102
 """
 
 from __future__ import annotations

@@ -25,7 +25,10 @@ def test_family_minimum_fills_sparse_families_and_keeps_the_rest() -> None:
     plain_keys = [case.key for case in plain.layers if case.family != "overhead"]
     assert [case.key for case in dense.layers[: len(plain_keys)]] == plain_keys
     assert len({case.key for case in dense.layers}) == len(dense.layers)
-    assert all(case.macs() >= 0 for case in dense.layers)  # every case is valid for the reader
+    for case in dense.layers:
+        case.macs()  # every case is valid for the reader: an invalid one raises here
+    added = [case for case in dense.layers[len(plain_keys) :] if case.family == "attention"]
+    assert added and all(case.macs() > 0 for case in added)  # the added cases do work
 
 
 def test_interleaved_model_batches_cover_every_batch_in_the_first_round() -> None:

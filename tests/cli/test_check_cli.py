@@ -243,6 +243,7 @@ def test_rules_and_rule_explain_themselves(tmp_path: Path) -> None:
         "EL302",
         "EL303",
         "EL304",
+        "EL305",
     ]
     explained = cli("rule", "el201")
     assert explained.returncode == 0 and "What:" in explained.stdout and "Example:" in explained.stdout

@@ -6,9 +6,12 @@ bars a chart must show, computed from the JSON report."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+
+import pytest
 
 from energy_lint.report.charts import BARS
 from tests.check_cli import EXAMPLES
@@ -106,12 +109,28 @@ def odd_model(directory: Path) -> Path:
     return path
 
 
-def expected_bars(model: dict) -> dict[str, float]:
-    """Energy by layer type from the JSON report: what the chart must show."""
-    totals: dict[str, float] = {}
+def assert_chart(
+    labels: list[str],
+    values_j: list[float] | None,
+    model: dict,
+    label: Callable[[str], str] = lambda kind: kind,
+) -> None:
+    """The chart shows energy by layer type, as it says: checked against the JSON report's layers
+    by its properties, not by a second implementation of the chart. At most BARS bars, largest
+    first and "other" last; a named bar is one type's whole energy; no type left out costs more
+    than a type shown; and the bars (where their values are given, in J) add up to the layers."""
+    by_type: dict[str, float] = {}
     for layer in model["layers"]:
-        totals[layer["type"]] = totals.get(layer["type"], 0.0) + layer["energy_j"]
-    ranked = sorted(((t, e) for t, e in totals.items() if e > 0), key=lambda item: -item[1])
-    if len(ranked) > BARS:
-        ranked = [*ranked[: BARS - 1], ("other", sum(e for _, e in ranked[BARS - 1 :]))]
-    return dict(ranked)
+        by_type[label(layer["type"])] = by_type.get(label(layer["type"]), 0.0) + layer["energy_j"]
+    spent = {kind: energy for kind, energy in by_type.items() if energy > 0}
+    assert len(labels) == min(len(spent), BARS)
+    named = labels[:-1] if labels and labels[-1] == "other" and len(spent) > BARS else labels
+    assert "other" not in named or "other" in spent
+    assert set(named) <= set(spent)
+    energies = [spent[kind] for kind in named]
+    assert energies == sorted(energies, reverse=True)
+    left_out = [energy for kind, energy in spent.items() if kind not in named]
+    assert all(energy <= min(energies) * (1 + 1e-12) for energy in left_out)
+    if values_j is not None:
+        assert values_j[: len(named)] == pytest.approx(energies, rel=0.006)
+        assert sum(values_j) == pytest.approx(sum(spent.values()), rel=0.006)

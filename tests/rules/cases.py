@@ -46,6 +46,7 @@ CASES = {
     "EL301": ("", "WIDE", "vgg16.json"),
     "EL302": ("", "../calibration/models/lstm_seq2seq.json", "vgg16.json"),
     "EL303": ("", "CUSTOM", "vgg16.json"),
+    "EL305": ("", "MOSTLY_CUSTOM", "CUSTOM"),
     "EL304": (
         '[[overrides]]\npaths = ["*resnet50.json"]\nreason = "r"\n'
         "training = { epochs = 1, training-samples = 64 }\n",
@@ -66,6 +67,17 @@ def custom_layer_model(directory: Path) -> Path:
         if layer["config"]["name"] == "block1_pool":
             layer.update(class_name="Gate", module="my_package.layers", registered_name="MyPackage>Gate")
     path = directory / "custom_gate.json"
+    path.write_text(json.dumps(config))
+    return path
+
+
+def mostly_custom_model(directory: Path) -> Path:
+    """VGG16 whose convolutions are all a package's own layer: most of its compute unknown."""
+    config = json.loads((EXAMPLES / "vgg16.json").read_text())
+    for layer in config["config"]["layers"]:
+        if layer["class_name"] == "Conv2D":
+            layer.update(class_name="Gate", module="my_package.layers", registered_name="MyPackage>Gate")
+    path = directory / "mostly_custom.json"
     path.write_text(json.dumps(config))
     return path
 
@@ -102,5 +114,5 @@ def rule_args(code: str, directory: Path, triggering: str | Path, clean: str | P
 
 
 def model_path(name: str, directory: Path) -> Path:
-    special = {"CUSTOM": custom_layer_model, "WIDE": wide_dense_model}
+    special = {"CUSTOM": custom_layer_model, "WIDE": wide_dense_model, "MOSTLY_CUSTOM": mostly_custom_model}
     return special[name](directory) if name in special else (EXAMPLES / name).resolve()
