@@ -192,7 +192,7 @@ def node_features(node: LayerNode) -> LayerFeatures:
     """Features of a layer call read from a model file."""
     result = LayerResult(tuple(node.output_shapes), node.params, node.macs)  # type: ignore[arg-type]
     return layer_features(
-        node.type,
+        node.priced_as,
         node.config,
         node.input_shapes,
         operation=node.operation,

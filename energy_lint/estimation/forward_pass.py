@@ -78,7 +78,7 @@ def estimate(graph: ModelGraph, profile: HardwareProfile) -> Estimate:
     layers: list[LayerEstimate] = []
     pending: dict[str, list[tuple[LayerEstimate, dict[str, float]]]] = defaultdict(list)
     for node in graph.layers:
-        family = family_of(node.type, node.operation)
+        family = family_of(node.priced_as, node.operation)
         entry = LayerEstimate(node.name, node.type, family, Pricing.FREE)
         layers.append(entry)
         if family == FREE:

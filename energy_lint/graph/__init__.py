@@ -18,6 +18,10 @@ def read_model(
     path: Path | str, batch_size: int = 1, input_shapes: Sequence[Sequence[int]] = ()
 ) -> ModelGraph:
     """Read one model file. Raises ModelReadError (one line naming the file) on bad input."""
+    if file_format(Path(path)) == "onnx":
+        from .onnx import read_onnx_file  # the onnx package loads only for an .onnx file
+
+        return read_onnx_file(Path(path), batch_size, input_shapes)
     return _build(read_raw_model(Path(path)), batch_size, input_shapes)
 
 
@@ -25,6 +29,10 @@ def read_model_bytes(
     name: str, data: bytes, batch_size: int = 1, input_shapes: Sequence[Sequence[int]] = ()
 ) -> ModelGraph:
     """Read a model file's content held in memory (a git blob); `name` stands for the file."""
+    if file_format(Path(name)) == "onnx":
+        from .onnx import read_onnx_bytes
+
+        return read_onnx_bytes(name, data, batch_size, input_shapes)
     return _build(read_raw_bytes(name, data), batch_size, input_shapes)
 
 

@@ -25,6 +25,13 @@ class LayerNode:
     operation: bool = False
     """A Keras 3 operation in the graph (`x * 2`, keras.ops.*, mask ops), not a layer."""
     note: str | None = None
+    keras_class: str | None = None
+    """The Keras class whose family and features price a node read from ONNX (a Conv priced as
+    Conv2D); None: the node's own type, a Keras class."""
+
+    @property
+    def priced_as(self) -> str:
+        return self.keras_class or self.type
 
     @property
     def output_shape(self) -> Shape | None:
