@@ -90,7 +90,7 @@ try:
 except SystemExit as exit:
     assert exit.code in (0, 1), exit.code
 modules = {{m.split(".")[0] for m in sys.modules}}
-print("HEAVY:" + ",".join(sorted(modules & set({HEAVY + ("google",)!r}))), file=sys.stderr)
+print("HEAVY:" + ",".join(sorted(modules & set({(*HEAVY, "google")!r}))), file=sys.stderr)
 print("ONNX:" + str("onnx" in modules), file=sys.stderr)
 """
 

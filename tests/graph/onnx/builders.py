@@ -25,8 +25,8 @@ def save(graph, path: Path, opset: int = 17, **options) -> Path:
     return path
 
 
-def conv_model(path: Path, dims=("batch", 3, "height", "width"), **options) -> Path:
-    """x -> Conv(8 filters, 3x3, pad 1) -> Relu."""
+def conv_model(path: Path, dims=("batch", 3, "height", "width"), filters: int = 8, **options) -> Path:
+    """x -> Conv(`filters`, 3x3, pad 1) -> Relu."""
     graph = helper.make_graph(
         [
             helper.make_node("Conv", ["x", "w", "b"], ["c"], pads=[1, 1, 1, 1], kernel_shape=[3, 3]),
@@ -35,6 +35,6 @@ def conv_model(path: Path, dims=("batch", 3, "height", "width"), **options) -> P
         "conv",
         [helper.make_tensor_value_info("x", FLOAT, list(dims))],
         [helper.make_tensor_value_info("y", FLOAT, None)],
-        [weight("w", 8, 3, 3, 3), weight("b", 8)],
+        [weight("w", filters, 3, 3, 3), weight("b", filters)],
     )
     return save(graph, path, **options)
