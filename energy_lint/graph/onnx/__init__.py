@@ -1,15 +1,17 @@
 """ONNX model files -> ModelGraph. The onnx package (its shape inference) is loaded only here,
-and only when an .onnx file is read; the file is memory-mapped, so weights are never read."""
+and only when an .onnx file is read; a file is walked by positioned reads of its fields' headers,
+so the weights' bytes are never read."""
 
 from __future__ import annotations
 
-import mmap
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ...errors import EnergyLintError, ModelReadError
 from ..files import check_content
 from ..model import ModelGraph
+from .proto import prune, prune_file
 from .reader import read_onnx
 from .wire import WireError
 
@@ -25,12 +27,8 @@ def read_onnx_file(path: Path, batch_size: int, input_shapes: Sequence[Sequence[
     try:
         with path.open("rb") as handle:
             check_content(name, path, "onnx", handle.read(16))
-            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-                view = memoryview(mapped)
-                try:
-                    return _read(name, view, batch_size, input_shapes)
-                finally:
-                    view.release()
+            size = os.fstat(handle.fileno()).st_size
+            return _read(name, lambda: prune_file(handle.fileno(), size), batch_size, input_shapes)
     except FileNotFoundError:
         raise ModelReadError(name, "no such file") from None
     except OSError as error:
@@ -41,12 +39,14 @@ def read_onnx_bytes(
     name: str, data: bytes, batch_size: int, input_shapes: Sequence[Sequence[int]]
 ) -> ModelGraph:
     check_content(name, Path(name), "onnx", data[:16])
-    return _read(name, memoryview(data), batch_size, input_shapes)
+    return _read(name, lambda: prune(memoryview(data)), batch_size, input_shapes)
 
 
-def _read(name: str, data: memoryview, batch_size: int, input_shapes: Sequence[Sequence[int]]) -> ModelGraph:
+def _read(
+    name: str, pruned: Callable[[], bytes], batch_size: int, input_shapes: Sequence[Sequence[int]]
+) -> ModelGraph:
     try:
-        return read_onnx(name, data, batch_size, input_shapes)
+        return read_onnx(name, pruned(), batch_size, input_shapes)
     except ModelReadError:
         raise
     except WireError as error:

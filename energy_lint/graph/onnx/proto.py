@@ -15,8 +15,10 @@ from .wire import (
     FIXED32,
     LENGTH,
     VARINT,
+    WireError,
     encode_field,
     fields,
+    file_fields,
     packed_varints,
     signed,
     text,
@@ -176,6 +178,54 @@ def prune(data: memoryview) -> bytes:
             continue  # model-local functions: shape inference inlines none we price
         else:
             out += data[tag:b]
+    return bytes(out)
+
+
+_WHOLE_READ = 1 << 20
+"""A graph field (a node, an input) or an initializer up to this size is read whole and pruned
+in memory; larger ones are walked field by field."""
+
+
+def prune_file(fd: int, size: int) -> bytes:
+    """`prune` of an open file, reading only the headers of large fields."""
+    import os
+
+    def read(start: int, end: int) -> memoryview:
+        data = os.pread(fd, end - start, start)
+        if len(data) != end - start:
+            raise WireError("the file ends inside a field")
+        return memoryview(data)
+
+    def whole(pruner, start: int, end: int) -> bytes:
+        return pruner(read(start, end), 0, end - start)
+
+    def tensor(start: int, end: int) -> bytes:
+        if end - start <= _WHOLE_READ:
+            return whole(_prune_tensor, start, end)
+        out = bytearray()
+        for number, kind, _, b, tag in file_fields(fd, start, end):
+            if not (number in _TENSOR_DATA and kind == LENGTH and b - tag > MAX_KEPT_DATA):
+                out += read(tag, b)
+        return bytes(out)
+
+    out = bytearray()
+    for number, kind, a, b, tag in file_fields(fd, 0, size):
+        if number != 7 or kind != LENGTH:
+            if number != 25:
+                out += read(tag, b)
+            continue
+        graph = bytearray()
+        for n, k, c, d, t in file_fields(fd, a, b):
+            if n == 5 and k == LENGTH:
+                graph += encode_field(5, tensor(c, d))
+            elif n == 13:
+                continue
+            elif k == LENGTH and n in (1, 15):
+                pruner = _prune_node if n == 1 else _prune_sparse
+                graph += encode_field(n, whole(pruner, c, d))
+            else:
+                graph += read(t, d)
+        out += encode_field(7, bytes(graph))
     return bytes(out)
 
 
@@ -351,6 +401,23 @@ def decode_graph(data: memoryview, start: int, end: int) -> Graph:
             info = _value_info(data, a, b)
             graph.value_info[info.name] = info
     return graph
+
+
+def graph_inputs(model: bytes) -> list[ValueInfo]:
+    """The main graph's inputs that are no initializer: all the reader needs before inference."""
+    data = memoryview(model)
+    inputs, initializers = [], set()
+    for number, kind, a, b, _ in fields(data):
+        if number != 7 or kind != LENGTH:
+            continue
+        for n, k, c, d, _ in fields(data, a, b):
+            if n == 11 and k == LENGTH:
+                inputs.append(_value_info(data, c, d))
+            elif n == 5 and k == LENGTH:
+                for m, j, e, f, _ in fields(data, c, d):
+                    if m == 8 and j == LENGTH:
+                        initializers.add(text(data, e, f))
+    return [info for info in inputs if info.name not in initializers]
 
 
 def decode_model(model: bytes) -> Model:

@@ -28,7 +28,7 @@ from .proto import (
     Tensor,
     decode_model,
     encode_value_info,
-    prune,
+    graph_inputs,
     replace_graph_inputs,
 )
 
@@ -45,16 +45,13 @@ _NOT_WEIGHTS = {
 _DTYPE_CODES = {name: code for code, name in DTYPES.items()}
 
 
-def read_onnx(
-    name: str, data: memoryview, batch_size: int, input_shapes: Sequence[Sequence[int]]
-) -> ModelGraph:
-    pruned = prune(data)
-    model = decode_model(pruned)
-    graph_inputs = [i for i in model.graph.inputs if i.name not in model.graph.initializers]
-    filled, batch = fill_inputs(graph_inputs, batch_size, input_shapes)
+def read_onnx(name: str, pruned: bytes, batch_size: int, input_shapes: Sequence[Sequence[int]]) -> ModelGraph:
+    """The graph of a model already stripped of its weights' data (proto.prune, prune_file)."""
+    declared = graph_inputs(pruned)
+    filled, batch = fill_inputs(declared, batch_size, input_shapes)
     if filled:
         encoded = {}
-        for info in graph_inputs:
+        for info in declared:
             if info.name in filled:
                 code = _DTYPE_CODES.get(info.dtype or "float32", 1)
                 encoded[info.name] = encode_value_info(info.name, code, filled[info.name])

@@ -105,3 +105,36 @@ def encode_field(number: int, payload: bytes) -> bytes:
 
 def encode_int(number: int, value: int) -> bytes:
     return encode_varint(number << 3 | VARINT) + encode_varint(value)
+
+
+def file_fields(fd: int, start: int, end: int) -> Iterator[Field]:
+    """`fields` over a file by positioned reads of each field's header: a field's payload is
+    never read, so a weight costs one small read whatever its size (a memory map would map
+    whole page-cache folios around each header, and count them in the process's memory)."""
+    import os
+
+    pos = start
+    while pos < end:
+        head = memoryview(os.pread(fd, 32, pos))
+        key, used = read_varint(head, 0)
+        number, kind = key >> 3, key & 7
+        if number == 0:
+            raise WireError("field number 0")
+        if kind == LENGTH:
+            size, used = read_varint(head, used)
+            if pos + used + size > end:
+                raise WireError("field runs past the end of its message")
+            yield number, kind, pos + used, pos + used + size, pos
+            pos += used + size
+        elif kind == VARINT:
+            value, used = read_varint(head, used)
+            yield number, kind, value, pos + used, pos
+            pos += used
+        elif kind in (FIXED32, FIXED64):
+            width = 4 if kind == FIXED32 else 8
+            if pos + used + width > end:
+                raise WireError("truncated fixed-width field")
+            yield number, kind, 0, pos + used + width, pos
+            pos += used + width
+        else:
+            raise WireError(f"unsupported wire type {kind}")
