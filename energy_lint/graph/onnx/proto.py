@@ -406,10 +406,11 @@ def decode_graph(data: memoryview, start: int, end: int) -> Graph:
 def graph_inputs(model: bytes) -> list[ValueInfo]:
     """The main graph's inputs that are no initializer: all the reader needs before inference."""
     data = memoryview(model)
-    inputs, initializers = [], set()
+    inputs, initializers, found = [], set(), False
     for number, kind, a, b, _ in fields(data):
         if number != 7 or kind != LENGTH:
             continue
+        found = True
         for n, k, c, d, _ in fields(data, a, b):
             if n == 11 and k == LENGTH:
                 inputs.append(_value_info(data, c, d))
@@ -417,6 +418,8 @@ def graph_inputs(model: bytes) -> list[ValueInfo]:
                 for m, j, e, f, _ in fields(data, c, d):
                     if m == 8 and j == LENGTH:
                         initializers.add(text(data, e, f))
+    if not found:
+        raise ValueError("the ModelProto has no graph: not an ONNX model")
     return [info for info in inputs if info.name not in initializers]
 
 
