@@ -97,10 +97,13 @@ def main() -> int:
         ])  # fmt: skip
     single = summarise(runs[cases[1][0]])
     met = single.wall_median < TARGET_WALL_S and single.rss_max < TARGET_RSS_MIB
+    keras = summarise(runs[cases[4][0]])
     verdict = (
         f"Cold check of a {size_mib:.1f} MiB .onnx: {single.wall_median:.3f} s median, "
         f"{single.rss_max:.1f} MiB peak (targets {TARGET_WALL_S} s, {TARGET_RSS_MIB:.0f} MiB: "
-        f"{'met' if met else 'MISSED'})."
+        f"{'met' if met else 'MISSED'}). In the same rounds it took "
+        f"{single.wall_median / keras.wall_median:.2f}x the wall time of checking the ResNet50 Keras "
+        f"config: wall times scale with the machine's load, that ratio less so."
     )
     body = "\n".join([
         "## Speed: energy-lint check of an ONNX file (benchmarks/onnx_check_speed.py)", "",

@@ -1,8 +1,9 @@
 """Fill a model's symbolic input dimensions (dim_param: "batch", "height") before shape inference.
 
 The first dimension of every input is its batch: a symbolic one takes --batch-size; the others
-take --input-shape (one per input, or one for all inputs of its rank), and a name given a size
-anywhere keeps it everywhere. A dimension still unknown is named in the error."""
+take --input-shape (one per input that is not a scalar, in order, or one for all inputs of its
+rank), and a name given a size anywhere keeps it everywhere. A dimension still unknown is
+named in the error."""
 
 from __future__ import annotations
 
@@ -21,13 +22,12 @@ def fill_inputs(
     filled: dict[str, tuple[int, ...]] = {}
     fixed_batch: int | None = None
     open_batch = False
-    for position, info in enumerate(inputs):
+    sizable = [info for info in inputs if info.dims != ()]  # scalars take no --input-shape
+    for position, info in enumerate(sizable):
         if info.dims is None:
             raise EnergyLintError(f"input '{info.name}' has no declared rank: it cannot be sized")
-        if not info.dims:
-            continue
         dims = list(info.dims)
-        override = _override(overrides, position, len(inputs), len(dims))
+        override = _override(overrides, position, len(sizable), len(dims))
         if isinstance(dims[0], int):
             fixed_batch = fixed_batch or dims[0]
         else:

@@ -18,12 +18,14 @@ from dataclasses import dataclass
 
 from ..model import LayerNode, ModelGraph
 from .dims import fill_inputs
+from .folding import constant_node, fold, replace_nodes
 from .inference import infer_shapes
 from .ops import MissingShape, OpCall, spec_for
 from .ops.layout import FREE
 from .proto import (
     DTYPES,
     Graph,
+    Model,
     Node,
     Tensor,
     decode_model,
@@ -56,7 +58,7 @@ def read_onnx(name: str, pruned: bytes, batch_size: int, input_shapes: Sequence[
                 code = _DTYPE_CODES.get(info.dtype or "float32", 1)
                 encoded[info.name] = encode_value_info(info.name, code, filled[info.name])
         pruned = replace_graph_inputs(pruned, encoded)
-    model = decode_model(infer_shapes(pruned))
+    model = _infer_with_folding(pruned)
     builder = _Builder(batch)
     builder.walk(model.graph, "", {}, set())
     inputs = [_concrete(i.dims) for i in model.graph.inputs if i.name not in model.graph.initializers]
@@ -74,6 +76,38 @@ def read_onnx(name: str, pruned: bytes, batch_size: int, input_shapes: Sequence[
         output_shapes=outputs,  # type: ignore[arg-type]
         notes=notes,
     )
+
+
+FOLDING_ROUNDS = 4
+"""Rounds of folding and inference: each round can resolve a shape that the next one builds on."""
+
+
+def _infer_with_folding(pruned: bytes) -> Model:
+    """ONNX shape inference, then again after folding the shape computations it could not
+    follow (folding.py), while that resolves more; folded nodes keep their op type, no inputs."""
+    model = decode_model(infer_shapes(pruned))
+    original = [node.op_type for node in model.graph.nodes]
+    replaced: dict[int, bytes] = {}
+    for _ in range(FOLDING_ROUNDS):
+        graph = model.graph
+        shapes = {
+            i.name: _concrete(i.dims) for i in [*graph.inputs, *graph.outputs, *graph.value_info.values()]
+        }
+        if all(shapes.get(o) is not None for node in graph.nodes for o in node.outputs if o):
+            break
+        new = {
+            index: constant_node(graph.nodes[index], value)
+            for index, value in fold(graph, shapes).items()
+            if index not in replaced and original[index] != "Constant"
+        }
+        if not new:
+            break
+        replaced.update(new)
+        model = decode_model(infer_shapes(replace_nodes(pruned, replaced)))
+    for index in replaced:
+        node = model.graph.nodes[index]
+        node.op_type, node.attributes = original[index], {"folded": True}
+    return model
 
 
 def _concrete(dims: tuple[int | str | None, ...] | None) -> tuple[int, ...] | None:
@@ -178,7 +212,9 @@ class _Builder:
             layer.known, layer.note = False, f"unknown ONNX op {op}: not estimated"
         elif all(constant):
             layer.keras_class = FREE
-            if inputs:
+            if node.attributes.get("folded"):
+                layer.note = "a shape computation the reader folded into a constant: not priced"
+            elif inputs:
                 layer.note = "computes on constants only: not priced"
         else:
             call = OpCall(

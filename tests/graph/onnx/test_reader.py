@@ -173,3 +173,36 @@ def test_bad_files_are_one_line_errors(tmp_path: Path, content: bytes, problem: 
     with pytest.raises(ModelReadError, match=problem) as error:
         read_model(path)
     assert str(error.value).startswith(str(path))
+
+
+def test_shape_computations_onnx_cannot_follow_are_folded(tmp_path: Path) -> None:
+    """Shape -> Cast(int32) -> Slice -> Cast(int64) -> Concat -> Reshape, as paddle2onnx writes
+    a flatten (rapidocr's classifier): ONNX's data propagation stops at the int32 Cast; the
+    reader folds the chain and the MatMul after the Reshape is sized."""
+    import numpy as np
+    from onnx import TensorProto, numpy_helper
+
+    def ints(name, values, dtype=np.int64):
+        return numpy_helper.from_array(np.array(values, dtype=dtype), name)
+
+    graph = helper.make_graph(
+        [
+            helper.make_node("Shape", ["x"], ["shape"]),
+            helper.make_node("Cast", ["shape"], ["shape32"], to=TensorProto.INT32),
+            helper.make_node("Slice", ["shape32", "zero", "one", "zero", "one"], ["batch"]),
+            helper.make_node("Cast", ["batch"], ["batch64"], to=TensorProto.INT64),
+            helper.make_node("Cast", ["width"], ["rest"], to=TensorProto.INT64),
+            helper.make_node("Concat", ["batch64", "rest"], ["target"], axis=-1),
+            helper.make_node("Reshape", ["x", "target"], ["flat"]),
+            helper.make_node("MatMul", ["flat", "w"], ["y"]),
+        ],
+        "flatten",
+        [helper.make_tensor_value_info("x", FLOAT, ["batch", 4, 2, 2])],
+        [helper.make_tensor_value_info("y", FLOAT, None)],
+        [ints("zero", [0]), ints("one", [1]), ints("width", [16], np.int32), weight("w", 16, 10)],
+    )
+    read = read_model(save(graph, tmp_path / "flatten.onnx", opset=11), batch_size=3)
+    by_type = {layer.type: layer for layer in read.layers}
+    assert by_type["Reshape"].output_shapes == [(3, 16)]
+    assert by_type["MatMul"].macs == 16 * 10 and read.unknown_layers == []
+    assert "folded" in (by_type["Concat"].note or "")
