@@ -114,9 +114,43 @@ _RULES: dict[str, Callable[[Node, list[Value]], Value | None]] = {
 }
 
 
-def fold(graph: Graph, shapes: dict[str, tuple[int, ...] | None]) -> dict[int, Value]:
-    """The main graph's nodes (by index) whose single output the reader can compute."""
-    values: dict[str, Value] = {}
+Key = tuple
+"""Where a node is: its index in the main graph, (index,); in a subgraph, the steps down to it
+first, ((If's index, "then_branch"), index)."""
+SUBGRAPHS = ("then_branch", "else_branch", "body")
+
+
+def fold_all(
+    graph: Graph,
+    shapes: dict[str, tuple[int, ...] | None],
+    prefix: Key = (),
+    outer: dict[str, Value] | None = None,
+) -> dict[Key, tuple[Node, Value]]:
+    """Every node, in the graph and its subgraphs (which see their outer scope's values), whose
+    single output the reader can compute."""
+    here, values = fold(graph, shapes, outer)
+    found: dict[Key, tuple[Node, Value]] = {(*prefix, i): (graph.nodes[i], v) for i, v in here.items()}
+    for index, node in enumerate(graph.nodes):
+        for name in SUBGRAPHS:
+            sub = node.attributes.get(name)
+            if isinstance(sub, Graph):
+                inner = {**shapes, **{k: _shape(v.dims) for k, v in sub.value_info.items()}}
+                found.update(fold_all(sub, inner, (*prefix, (index, name)), values))
+    return found
+
+
+def _shape(dims) -> tuple[int, ...] | None:
+    if dims is None or not all(isinstance(d, int) and d >= 0 for d in dims):
+        return None
+    return tuple(dims)
+
+
+def fold(
+    graph: Graph, shapes: dict[str, tuple[int, ...] | None], outer: dict[str, Value] | None = None
+) -> tuple[dict[int, Value], dict[str, Value]]:
+    """The graph's nodes (by index) whose single output the reader can compute, and every value
+    it knows (for the subgraphs)."""
+    values: dict[str, Value] = dict(outer or {})
     for tensor in graph.initializers.values():
         if tensor.values is not None and len(tensor.dims) <= 2 and _integral(tensor):
             values[tensor.name] = (tensor.dims, [int(v) for v in tensor.values])
@@ -150,7 +184,7 @@ def fold(graph: Graph, shapes: dict[str, tuple[int, ...] | None]) -> dict[int, V
         if result is not None and len(result[1]) <= MAX_ELEMENTS:
             values[node.outputs[0]] = result
             folded[index] = result
-    return folded
+    return folded, values
 
 
 def _integral(tensor: Tensor) -> bool:
@@ -175,20 +209,65 @@ def _varint(value: int) -> bytes:
     return encode_varint(value)
 
 
-def replace_nodes(model: bytes, replacements: dict[int, bytes]) -> bytes:
-    """The model with the main graph's nodes at the given indices replaced."""
+def replace_nodes(model: bytes, replacements: dict[Key, bytes]) -> bytes:
+    """The model with the nodes at the given keys (fold_all's) replaced."""
     data = memoryview(model)
     out = bytearray()
     for number, kind, a, b, tag in fields(data):
-        if number != 7 or kind != LENGTH:
+        if number == 7 and kind == LENGTH:
+            out += encode_field(7, _rewrite_graph(data, a, b, (), replacements))
+        else:
             out += data[tag:b]
-            continue
-        graph, index = bytearray(), 0
-        for n, k, _, d, t in fields(data, a, b):
-            if n == 1 and k == LENGTH:
-                graph += encode_field(1, replacements[index]) if index in replacements else data[t:d]
-                index += 1
-            else:
-                graph += data[t:d]
-        out += encode_field(7, bytes(graph))
     return bytes(out)
+
+
+def _below(prefix: Key, step: object, replacements: dict[Key, bytes]) -> bool:
+    return any(
+        len(key) > len(prefix) + 1 and key[: len(prefix) + 1] == (*prefix, step) for key in replacements
+    )
+
+
+def _rewrite_graph(data: memoryview, a: int, b: int, prefix: Key, replacements: dict[Key, bytes]) -> bytes:
+    out, index = bytearray(), 0
+    for n, k, c, d, t in fields(data, a, b):
+        if n != 1 or k != LENGTH:
+            out += data[t:d]
+            continue
+        key = (*prefix, index)
+        if key in replacements:
+            out += encode_field(1, replacements[key])
+        elif any(_below(prefix, (index, name), replacements) for name in SUBGRAPHS):
+            out += encode_field(1, _rewrite_node(data, c, d, prefix, index, replacements))
+        else:
+            out += data[t:d]
+        index += 1
+    return bytes(out)
+
+
+def _rewrite_node(
+    data: memoryview, c: int, d: int, prefix: Key, index: int, replacements: dict[Key, bytes]
+) -> bytes:
+    out = bytearray()
+    for n, k, e, f, t in fields(data, c, d):
+        if n == 5 and k == LENGTH:
+            name = next((bytes(data[g1:g2]).decode() for m, _, g1, g2, _ in fields(data, e, f) if m == 1), "")
+            step = (index, name)
+            if _below(prefix, step, replacements):
+                attribute = bytearray()
+                for m, j, g1, g2, tt in fields(data, e, f):
+                    if m == 6 and j == LENGTH:
+                        attribute += encode_field(
+                            6, _rewrite_graph(data, g1, g2, (*prefix, step), replacements)
+                        )
+                    else:
+                        attribute += data[tt:g2]
+                out += encode_field(5, bytes(attribute))
+                continue
+        out += data[t:f]
+    return bytes(out)
+
+
+def node_at(graph: Graph, key: Key) -> Node:
+    for index, name in key[:-1]:
+        graph = graph.nodes[index].attributes[name]
+    return graph.nodes[key[-1]]

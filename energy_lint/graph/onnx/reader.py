@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from ..model import LayerNode, ModelGraph
 from .dims import fill_inputs
-from .folding import constant_node, fold, replace_nodes
+from .folding import SUBGRAPHS, constant_node, fold_all, node_at, replace_nodes
 from .inference import infer_shapes
 from .ops import MissingShape, OpCall, spec_for
 from .ops.layout import FREE
@@ -84,29 +84,34 @@ FOLDING_ROUNDS = 4
 
 def _infer_with_folding(pruned: bytes) -> Model:
     """ONNX shape inference, then again after folding the shape computations it could not
-    follow (folding.py), while that resolves more; folded nodes keep their op type, no inputs."""
+    follow (folding.py), in the graph and its subgraphs, while that resolves more; a folded
+    node keeps its op type and has no inputs."""
     model = decode_model(infer_shapes(pruned))
-    original = [node.op_type for node in model.graph.nodes]
-    replaced: dict[int, bytes] = {}
+    replaced: dict[tuple, bytes] = {}
+    original: dict[tuple, str] = {}
     for _ in range(FOLDING_ROUNDS):
         graph = model.graph
         shapes = {
             i.name: _concrete(i.dims) for i in [*graph.inputs, *graph.outputs, *graph.value_info.values()]
         }
-        if all(shapes.get(o) is not None for node in graph.nodes for o in node.outputs if o):
+        if all(shapes.get(o) is not None for node in graph.nodes for o in node.outputs if o) and not any(
+            isinstance(node.attributes.get(name), Graph) for node in graph.nodes for name in SUBGRAPHS
+        ):
             break
         new = {
-            index: constant_node(graph.nodes[index], value)
-            for index, value in fold(graph, shapes).items()
-            if index not in replaced and original[index] != "Constant"
+            key: (node, value)
+            for key, (node, value) in fold_all(graph, shapes).items()
+            if key not in replaced and node.op_type != "Constant"
         }
         if not new:
             break
-        replaced.update(new)
+        for key, (node, value) in new.items():
+            replaced[key] = constant_node(node, value)
+            original[key] = node.op_type
         model = decode_model(infer_shapes(replace_nodes(pruned, replaced)))
-    for index in replaced:
-        node = model.graph.nodes[index]
-        node.op_type, node.attributes = original[index], {"folded": True}
+    for key, op_type in original.items():
+        node = node_at(model.graph, key)
+        node.op_type, node.attributes = op_type, {"folded": True}
     return model
 
 

@@ -175,6 +175,59 @@ def test_bad_files_are_one_line_errors(tmp_path: Path, content: bytes, problem: 
     assert str(error.value).startswith(str(path))
 
 
+def _flatten_nodes(source: str, output: str) -> list:
+    """Shape -> Cast(int32) -> Slice -> Cast(int64) -> Concat -> Reshape -> MatMul, as paddle2onnx
+    writes a flatten (rapidocr's classifier)."""
+    from onnx import TensorProto
+
+    return [
+        helper.make_node("Shape", [source], ["shape"]),
+        helper.make_node("Cast", ["shape"], ["shape32"], to=TensorProto.INT32),
+        helper.make_node("Slice", ["shape32", "zero", "one", "zero", "one"], ["batch"]),
+        helper.make_node("Cast", ["batch"], ["batch64"], to=TensorProto.INT64),
+        helper.make_node("Cast", ["width"], ["rest"], to=TensorProto.INT64),
+        helper.make_node("Concat", ["batch64", "rest"], ["target"], axis=-1),
+        helper.make_node("Reshape", [source, "target"], ["flat"]),
+        helper.make_node("MatMul", ["flat", "w"], [output]),
+    ]
+
+
+def _flatten_constants() -> list:
+    import numpy as np
+    from onnx import numpy_helper
+
+    def ints(name, values, dtype=np.int64):
+        return numpy_helper.from_array(np.array(values, dtype=dtype), name)
+
+    return [ints("zero", [0]), ints("one", [1]), ints("width", [16], np.int32), weight("w", 16, 10)]
+
+
+def test_shape_computations_in_a_branch_are_folded(tmp_path: Path) -> None:
+    then_branch = helper.make_graph(
+        _flatten_nodes("x", "then_y"), "then", [], [helper.make_tensor_value_info("then_y", FLOAT, None)]
+    )
+    else_branch = helper.make_graph(
+        [helper.make_node("Identity", ["x"], ["else_y"])],
+        "else",
+        [],
+        [helper.make_tensor_value_info("else_y", FLOAT, None)],
+    )
+    graph = helper.make_graph(
+        [helper.make_node("If", ["c"], ["y"], then_branch=then_branch, else_branch=else_branch)],
+        "branch",
+        [
+            helper.make_tensor_value_info("c", onnx_bool(), []),
+            helper.make_tensor_value_info("x", FLOAT, ["batch", 4, 2, 2]),
+        ],
+        [helper.make_tensor_value_info("y", FLOAT, None)],
+        _flatten_constants(),
+    )
+    read = read_model(save(graph, tmp_path / "branch.onnx", opset=11), batch_size=3)
+    by_type = {layer.type: layer for layer in read.layers}
+    assert by_type["Reshape"].output_shapes == [(3, 16)]
+    assert by_type["MatMul"].macs == 16 * 10 and read.unknown_layers == []
+
+
 def test_shape_computations_onnx_cannot_follow_are_folded(tmp_path: Path) -> None:
     """Shape -> Cast(int32) -> Slice -> Cast(int64) -> Concat -> Reshape, as paddle2onnx writes
     a flatten (rapidocr's classifier): ONNX's data propagation stops at the int32 Cast; the
