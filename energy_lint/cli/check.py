@@ -40,6 +40,8 @@ def _as_defaults(options: dict[str, Any]) -> dict[str, Any]:
     for key in ("select", "ignore", "extend_select"):
         if key in defaults:
             defaults[key] = ",".join(defaults[key])
+    if "input_shape" in defaults:  # --input-shape may repeat, one per input
+        defaults["input_shapes"] = list(defaults.pop("input_shape"))
     return defaults
 
 

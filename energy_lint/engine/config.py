@@ -27,6 +27,7 @@ CONFIG_NAMES = ("energy-lint.toml", "pyproject.toml")
 OPTION_KEYS = {
     "profile": str,
     "batch-size": int,
+    "input-shape": list,
     "country": str,
     "region": str,
     "pue": float,
@@ -207,10 +208,27 @@ def parse_config(table: dict[str, Any], path: Path) -> Config:
             config.options[key] = tuple(_codes(path, key.replace("_", "-"), config.options[key]))
     if "pue" in config.options and config.options["pue"] < 1.0:
         raise ConfigError(f"{path}: pue must be at least 1.0, got {config.options['pue']}")
+    if "input_shape" in config.options:
+        config.options["input_shape"] = tuple(_input_shapes(path, config.options["input_shape"]))
     for key in ("batch_size", "inferences"):
         if key in config.options and config.options[key] < 1:
             raise ConfigError(f"{path}: {key.replace('_', '-')} must be a positive integer")
     return config
+
+
+def _input_shapes(path: Path, values: list[Any]) -> list[str]:
+    """input-shape = ["3,224,224"] or [[3, 224, 224]]: what --input-shape takes, one per input
+    (dimensions after the batch; they fill an ONNX model's symbolic ones)."""
+    shapes = []
+    for value in values:
+        if isinstance(value, list) and value and all(type(d) is int and d > 0 for d in value):
+            value = ",".join(map(str, value))
+        if not isinstance(value, str) or not all(
+            p.strip().isdigit() and int(p) > 0 for p in value.split(",")
+        ):
+            raise ConfigError(f'{path}: input-shape must list shapes like "3,224,224", got {value!r}')
+        shapes.append(value)
+    return shapes
 
 
 def _known_keys() -> list[str]:

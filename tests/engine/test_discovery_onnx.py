@@ -33,3 +33,33 @@ def test_check_prices_an_onnx_model_by_family(tmp_path: Path) -> None:
     predictors = {layer["type"]: layer["predictor"] for layer in model["layers"]}
     assert predictors == {"Conv": "conv", "Relu": "activation"}
     assert model["energy_j"] > 0 and model["params"] == 8 * 3 * 3 * 3 + 8
+
+
+def test_symbolic_dims_from_the_configuration(tmp_path: Path) -> None:
+    path = conv_model(tmp_path / "conv.onnx")  # (batch, 3, height, width)
+    (tmp_path / "energy-lint.toml").write_text('batch-size = 2\ninput-shape = ["3,32,32"]\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "energy_lint", "check", str(path), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    (model,) = json.loads(result.stdout)["models"]
+    assert model["input_shapes"] == [[2, 3, 32, 32]]
+
+
+def test_a_bad_input_shape_in_the_configuration_is_one_line(tmp_path: Path) -> None:
+    path = conv_model(tmp_path / "conv.onnx")
+    (tmp_path / "energy-lint.toml").write_text('input-shape = ["3,x,32"]\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "energy_lint", "check", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("error:") and "input-shape" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
