@@ -7,8 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
+
 from energy_lint.engine.discovery import discover
 from tests.graph.onnx.builders import conv_model
+
+ROOT = Path(__file__).parents[2]
 
 
 def test_onnx_files_are_found_in_directories(tmp_path: Path) -> None:
@@ -29,7 +33,11 @@ def test_check_prices_an_onnx_model_by_family(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    (model,) = json.loads(result.stdout)["models"]
+    document = json.loads(result.stdout)
+    jsonschema.validate(
+        document, json.loads((ROOT / "tests" / "schemas" / "check-v1.schema.json").read_text())
+    )
+    (model,) = document["models"]
     predictors = {layer["type"]: layer["predictor"] for layer in model["layers"]}
     assert predictors == {"Conv": "conv", "Relu": "activation"}
     assert model["energy_j"] > 0 and model["params"] == 8 * 3 * 3 * 3 + 8
