@@ -8,7 +8,9 @@ The file is torchvision's ResNet50 (weights=None, drawn at random) exported by t
 (TorchScript exporter) once, by a child process that imports torch, into the benchmark cache.
 Measured as check_speed.py measures: each run a fresh process timed from spawn to reap, its own
 peak RSS (ru_maxrss), cases interleaved round-robin, the first round (page cache warm-up)
-discarded; in a scratch directory, so that no configuration file of this repository applies.
+discarded (it also writes the bytecode cache, which PYTHONDONTWRITEBYTECODE would prevent: it is
+unset for the runs); in a scratch directory, so that no configuration file of this repository
+applies.
 """
 
 from __future__ import annotations
@@ -77,11 +79,13 @@ def main() -> int:
     probe = subprocess.run(cases[1][1], capture_output=True, text=True, cwd=scratch, check=False)
     if probe.returncode not in (0, 1) or '"energy_j"' not in probe.stdout:
         sys.exit(f"check failed ({probe.returncode}):\n{probe.stderr[-2000:]}")
+    # As an installed package runs: its modules' bytecode cached (the warm-up round writes it).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     runs: dict[str, list] = {label: [] for label, _ in cases}
     for round_number in range(options.runs + 1):
         print(f"\rround {round_number}/{options.runs} (0 = warm-up)", end="", flush=True, file=sys.stderr)
         for label, command in cases:
-            run = measure(command, cwd=scratch)
+            run = measure(command, env=env, cwd=scratch)
             if run.returncode not in (0, 1):
                 sys.exit(f"\n{label}: exited {run.returncode}")
             if round_number:
