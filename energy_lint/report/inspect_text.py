@@ -42,4 +42,6 @@ def render(graphs: Iterable[ModelGraph], console) -> None:  # console: rich.cons
                 f"  [yellow]{len(unknown)} unknown layer(s), not counted: {names}{more}; "
                 "params and MACs are lower bounds[/]"
             )
+        for note in graph.notes:
+            console.print(f"  note: {escape(note)}")
         console.print()

@@ -124,6 +124,7 @@ def test_if_shows_both_branches_and_prices_the_costlier(tmp_path: Path) -> None:
     assert small.macs == 0 and small.keras_class == "Identity" and "costlier branch (else)" in small.note
     assert read.macs == 16 * 64
     assert read.params == 16 * 2 + 16 * 64  # both branches' weights are in the file
+    assert read.notes == ["If 'If_0': both branches shown, the costlier by MACs (else) priced"]
 
 
 def onnx_bool() -> int:
