@@ -260,3 +260,41 @@ def test_shape_computations_onnx_cannot_follow_are_folded(tmp_path: Path) -> Non
     assert by_type["Reshape"].output_shapes == [(3, 16)]
     assert by_type["MatMul"].macs == 16 * 10 and read.unknown_layers == []
     assert "folded" in (by_type["Concat"].note or "")
+
+
+def test_a_loop_body_is_priced_per_trip_when_the_file_fixes_the_count(tmp_path: Path) -> None:
+    import numpy as np
+    from onnx import TensorProto, numpy_helper
+
+    body = helper.make_graph(
+        [
+            helper.make_node("Identity", ["cond_in"], ["cond_out"]),
+            helper.make_node("MatMul", ["v_in", "w"], ["v_out"]),
+        ],
+        "body",
+        [
+            helper.make_tensor_value_info("i", TensorProto.INT64, []),
+            helper.make_tensor_value_info("cond_in", TensorProto.BOOL, []),
+            helper.make_tensor_value_info("v_in", FLOAT, [1, 16]),
+        ],
+        [
+            helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []),
+            helper.make_tensor_value_info("v_out", FLOAT, [1, 16]),
+        ],
+    )
+    graph = helper.make_graph(
+        [helper.make_node("Loop", ["trips", "keep_going", "x"], ["y"], body=body)],
+        "loop",
+        [helper.make_tensor_value_info("x", FLOAT, [1, 16])],
+        [helper.make_tensor_value_info("y", FLOAT, None)],
+        [
+            numpy_helper.from_array(np.array(5, dtype=np.int64), "trips"),
+            numpy_helper.from_array(np.array(True), "keep_going"),
+            weight("w", 16, 16),
+        ],
+    )
+    read = read_model(save(graph, tmp_path / "loop.onnx"))
+    (matmul,) = [layer for layer in read.layers if layer.type == "MatMul"]
+    assert matmul.name == "Loop_0/body/MatMul_1"
+    assert matmul.macs == 5 * 16 * 16 and "x 5 iterations" in matmul.note
+    assert read.params == 16 * 16 and read.macs == 5 * 16 * 16
