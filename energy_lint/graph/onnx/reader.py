@@ -184,7 +184,7 @@ class _Builder:
         inputs = [i for i in node.inputs]
         shapes = tuple(self.shapes.get(i) if i else None for i in inputs)
         constant = tuple(bool(i) and i in constants for i in inputs)
-        outputs = tuple(self.shapes.get(o) for o in node.outputs)
+        outputs = tuple(self.shapes.get(o) for o in node.outputs if o)
         if node.op_type == "ConstantOfShape" and all(constant):
             size = outputs[0]
             dtype = self.dtypes.get(node.outputs[0])
@@ -241,10 +241,16 @@ class _Builder:
                 layer.keras_class = result.keras_class
                 layer.config.update(result.config)
                 macs = result.macs
-                if any(s is None for s in layer.input_shapes) or not layer.input_shapes:
+                shapes_out = layer.output_shapes
+                if (
+                    None in layer.input_shapes
+                    or not layer.input_shapes
+                    or None in shapes_out
+                    or not shapes_out
+                ):
                     layer.known, layer.note = False, "shape unknown after ONNX shape inference"
-                elif not layer.input_shapes[0]:
-                    layer.keras_class, layer.note = FREE, "computes on scalars only: not priced"
+                elif not layer.input_shapes[0] or not shapes_out[0]:
+                    layer.keras_class, layer.note = FREE, "a scalar computation: not priced"
         layer.macs = macs // self.batch
         self.nodes.append(layer)
         return layer.macs + self._subgraphs(node, name, weights, constants, values)
