@@ -1,6 +1,7 @@
 """Read every ONNX file of the real-world corpus (other people's packages: the onnx package's
 backend test models, rapidocr-onnxruntime, silero-vad, onnxruntime's samples) and record what
-energy-lint makes of it: params, MACs per sample, unknown nodes, or the one-line error.
+energy-lint makes of it: params, MACs per sample, unknown nodes, the energy of one forward pass
+priced by the default bundled profile, or the one-line error.
 
     python3 /work/shared/realworld/fetch.py DIR                 # pip download, check sha256
     .venv-test/bin/python benchmarks/onnx_realworld.py DIR      # print the table
@@ -31,7 +32,10 @@ INPUT_SHAPES = {
     "silero_vad_half.onnx": [(512,)],
     "silero_vad_op18_ifless.onnx": [(512,)],
 }
-HEADER = ["file", "package", "--input-shape", "params", "MACs per sample", "unknown nodes / nodes", "result"]
+HEADER = [
+    "file", "package", "--input-shape", "params", "MACs per sample",
+    "unknown nodes / nodes", "energy mJ", "result",
+]  # fmt: skip
 
 
 def main() -> int:
@@ -41,7 +45,11 @@ def main() -> int:
     parser.add_argument("--write", action="store_true", help="replace the section in benchmarks/RESULTS.md")
     options = parser.parse_args()
     from energy_lint.errors import ModelReadError
+    from energy_lint.estimation.forward_pass import estimate
+    from energy_lint.estimation.profile import default_profile, load_profile
     from energy_lint.graph import read_model
+
+    profile = load_profile(default_profile())
 
     with options.manifest.open() as handle:
         rows = [r for r in csv.DictReader(handle, delimiter="\t") if r["format"] == "onnx"]
@@ -52,7 +60,15 @@ def main() -> int:
         shapes = INPUT_SHAPES.get(name, [])
         try:
             graph = read_model(path, 1, shapes)
-            result = ("params", graph.params, graph.macs, len(graph.unknown_layers), len(graph.layers))
+            energy = estimate(graph, profile).energy_j
+            result = (
+                "params",
+                graph.params,
+                graph.macs,
+                len(graph.unknown_layers),
+                len(graph.layers),
+                energy,
+            )
         except ModelReadError as error:
             result = ("error", error.problem)
         except Exception as error:  # a traceback: the thing this benchmark exists to catch
@@ -64,7 +80,7 @@ def main() -> int:
             continue  # the onnx package's operator tests: counted, not listed
         shape_text = " ".join(",".join(map(str, s)) for s in shapes) or "-"
         if result[0] == "params":
-            _, params, macs, unknown, nodes = result
+            _, params, macs, unknown, nodes, energy = result
             package = f"{row['package']} {row['version']}"
             table.append(
                 [
@@ -74,6 +90,7 @@ def main() -> int:
                     f"{params:,}",
                     f"{macs / 1e6:,.1f} M",
                     f"{unknown} / {nodes}",
+                    f"{energy * 1e3:,.1f}",
                     "read",
                 ]
             )
@@ -86,6 +103,7 @@ def main() -> int:
                     "",
                     "",
                     "",
+                    "",
                     f"{result[0]}: {result[1]}",
                 ]
             )
@@ -95,7 +113,7 @@ def main() -> int:
         "- Command: `python benchmarks/onnx_realworld.py CORPUS --write`"
         " (CORPUS filled by /work/shared/realworld/fetch.py)",
         "",
-        markdown_table(HEADER, table, right=[3, 4]),
+        markdown_table(HEADER, table, right=[3, 4, 6]),
         "",
         f"{counted} ONNX files read (the onnx package's operator test models included): "
         f"{counted - failed - tracebacks} read, {failed} refused with a one-line error, "

@@ -242,7 +242,9 @@ class _Builder:
                 layer.config.update(result.config)
                 macs = result.macs
                 shapes_out = layer.output_shapes
-                if (
+                if result.keras_class == FREE:
+                    pass  # costs nothing, whatever its shapes
+                elif (
                     None in layer.input_shapes
                     or not layer.input_shapes
                     or None in shapes_out
