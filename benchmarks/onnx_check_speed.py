@@ -119,8 +119,9 @@ def main() -> int:
         markdown_table(HEADER, rows, right=[1, 2, 4, 5]),
         "", verdict,
         "",
-        "The reader walks the protobuf wire format over a memory map and skips every weight's bytes,",
-        "so a weight page is never touched; ONNX shape inference runs in the onnx package's C++",
+        "The reader walks the protobuf wire format by positioned reads of each field's header and",
+        "skips every weight's bytes, which it never reads (a memory map would count whole page-cache",
+        "folios around each header in the RSS); ONNX shape inference runs in the onnx package's C++",
         "extension on the model without its weights, loaded without `import onnx` (which would also",
         "load protobuf's Python runtime).",
     ])  # fmt: skip
