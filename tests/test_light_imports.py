@@ -25,6 +25,8 @@ HEAVY = (
     "torch",
     "jax",
 )
+LIGHT_ONLY_FOR_ONNX = ("onnx", "google")
+"""The onnx package loads only for an .onnx file, and then without protobuf's Python runtime."""
 
 SCRIPT = f"""
 import sys
@@ -43,7 +45,7 @@ generic = FamilyPredictor("generic", ("log_macs", "log_input_elements", "log_out
 profile = HardwareProfile(Path("."), {{}}, {{}}, generic)
 result = estimate(read_model({str(ROOT / "examples" / "resnet50.json")!r}), profile)
 assert result.energy_j > 0
-heavy = sorted({{m.split(".")[0] for m in sys.modules}} & set({HEAVY!r}))
+heavy = sorted({{m.split(".")[0] for m in sys.modules}} & set({HEAVY + LIGHT_ONLY_FOR_ONNX!r}))
 print(",".join(heavy))
 """
 
@@ -61,7 +63,7 @@ try:
     cli(["check", {str(ROOT / "examples" / "resnet50.json")!r}, "--country", "DEU", "--format", sys.argv[1]])
 except SystemExit as exit:
     assert exit.code in (0, 1), exit.code
-heavy = sorted({{m.split(".")[0] for m in sys.modules}} & set({HEAVY!r}))
+heavy = sorted({{m.split(".")[0] for m in sys.modules}} & set({HEAVY + LIGHT_ONLY_FOR_ONNX!r}))
 print("HEAVY:" + ",".join(heavy), file=sys.stderr)
 """
 
@@ -80,3 +82,32 @@ def test_check_command_imports_no_heavy_library(tmp_path: Path, output_format: s
     assert "resnet50" in result.stdout
     assert "HEAVY:\n" in result.stderr + "\n" and "HEAVY:," not in result.stderr
     assert result.stderr.strip().splitlines()[-1] == "HEAVY:"
+
+
+ONNX_SCRIPT = f"""
+import sys
+from energy_lint.cli.app import cli
+try:
+    cli(["check", sys.argv[1], "--format", "json"])
+except SystemExit as exit:
+    assert exit.code in (0, 1), exit.code
+modules = {{m.split(".")[0] for m in sys.modules}}
+print("HEAVY:" + ",".join(sorted(modules & set({(*HEAVY, "google")!r}))), file=sys.stderr)
+print("ONNX:" + str("onnx" in modules), file=sys.stderr)
+"""
+
+
+def test_onnx_check_loads_onnx_without_protobuf_or_heavy_libraries(tmp_path: Path) -> None:
+    from tests.graph.onnx.builders import conv_model
+
+    path = conv_model(tmp_path / "conv.onnx", dims=(1, 3, 32, 32))
+    result = subprocess.run(
+        [sys.executable, "-c", ONNX_SCRIPT, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert '"macs": 221184' in result.stdout
+    assert result.stderr.strip().splitlines()[-2:] == ["HEAVY:", "ONNX:True"]

@@ -35,6 +35,11 @@ from .options import measurement_options, model_shape_options
     "--validation-samples", type=click.IntRange(0), default=0, show_default=True, help="Validated each epoch."
 )
 @click.option(
+    "--nodes",
+    is_flag=True,
+    help="For an .onnx model: also time every node in context with onnxruntime's profiler.",
+)
+@click.option(
     "--project-after",
     type=click.IntRange(2),
     metavar="K",
@@ -55,6 +60,7 @@ def measure(
     samples: int,
     validation_samples: int,
     project_after: int | None,
+    nodes: bool,
 ) -> None:
     """Measure the energy of one forward pass of MODEL on this machine (needs the
     [calibrate] extra), or with --train of a training run. Says how power was obtained:
@@ -70,7 +76,10 @@ def measure(
                 epochs, samples, validation_samples, project_after,
             )  # fmt: skip
             return
-        result = _measure(model_path, batch_size, input_shapes, device, min_seconds, repeats)
+        if model_path.suffix.lower() == ".onnx":
+            result = _measure_onnx(model_path, batch_size, input_shapes, device, min_seconds, repeats, nodes)
+        else:
+            result = _measure(model_path, batch_size, input_shapes, device, min_seconds, repeats)
     except EnergyLintError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
@@ -84,6 +93,30 @@ def measure(
     )
     for part, source in result["power_source"].items():
         click.echo(f"  {part}: {source}")
+    for node in result.get("nodes", []):
+        click.echo(f"  {node['name']} ({node['op']}): {node['median_us']:.1f} us, {node['share']:.1%}")
+
+
+def _measure_onnx(path, batch_size, input_shapes, device, min_seconds, repeats, nodes) -> dict:
+    from ..calibration import onnx_backend
+    from ..calibration.runner import measure as run_measurement
+
+    if device != "cpu":
+        raise EnergyLintError(f"{path}: .onnx models are measured on the CPU execution provider only")
+    graph, forward, version = onnx_backend.forward_pass(path, batch_size, input_shapes)
+    measurement = run_measurement(forward, device=device, min_seconds=min_seconds, repeats=repeats)
+    result = {
+        "path": str(path),
+        "batch_size": graph.batch_size,
+        "input_shapes": [list(s) for s in graph.input_shapes if s is not None],
+        **measurement.as_dict(),
+        "device": device,
+        "backend": f"onnxruntime {version} ({onnx_backend.PROVIDER})",
+        "measured_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+    if nodes:
+        result["nodes"] = onnx_backend.node_times(path, batch_size, input_shapes)
+    return result
 
 
 def _measure(path, batch_size, input_shapes, device, min_seconds, repeats) -> dict:

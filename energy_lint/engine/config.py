@@ -30,6 +30,7 @@ CONFIG_NAMES = ("energy-lint.toml", "pyproject.toml")
 OPTION_KEYS = {
     "profile": str,
     "batch-size": int,
+    "input-shape": list,
     "country": str,
     "region": str,
     "pue": float,
@@ -37,7 +38,6 @@ OPTION_KEYS = {
     "select": list,
     "ignore": list,
     "extend-select": list,
-    "input-shape": list,
 }
 # budget key: (Budgets field, parser of its human units)
 BUDGET_KEYS = {
@@ -345,11 +345,12 @@ def _workload(path: Path, where: str, values: dict[str, Any]) -> dict[str, int]:
 
 
 def _input_shapes(path: Path, where: str, value: Any) -> tuple[tuple[int, ...], ...]:
-    """input-shape = [5000, 4] (one shape) or [[60, 6], [30, 6]] (one per input), batch excluded,
-    as --input-shape takes them."""
+    """input-shape = [5000, 4] (one shape), [[60, 6], [30, 6]] or ["60,6", "30,6"] (one per
+    input), batch excluded, as --input-shape takes them."""
     from ..graph.layers.base import MAX_DIM
 
     items = _list(path, where, value)
+    items = [_dims_of(item) if isinstance(item, str) else item for item in items]
     shapes = items if items and all(isinstance(item, list) for item in items) else [items] if items else []
     for shape in shapes:
         if not shape or not all(type(d) is int and 1 <= d <= MAX_DIM for d in shape):
@@ -358,6 +359,12 @@ def _input_shapes(path: Path, where: str, value: Any) -> tuple[tuple[int, ...], 
                 f"(or a list of them, one per input), got {value!r}"
             )
     return tuple(tuple(shape) for shape in shapes)
+
+
+def _dims_of(text: str) -> list[int] | str:
+    """ "3,224,224" -> [3, 224, 224]; text that is no such list stays as it is, to be refused."""
+    parts = [part.strip() for part in text.replace("x", ",").split(",")]
+    return [int(part) for part in parts] if all(part.isdigit() for part in parts) else text
 
 
 def _training(path: Path, where: str, value: Any) -> dict[str, int]:

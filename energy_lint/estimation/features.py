@@ -235,7 +235,7 @@ def node_features(node: LayerNode) -> LayerFeatures:
     result = LayerResult(tuple(node.output_shapes), params, node.macs)  # type: ignore[arg-type]
     try:
         return layer_features(
-            node.type,
+            node.priced_as,
             node.config,
             node.input_shapes,
             operation=node.operation,

@@ -87,7 +87,7 @@ def price_layers(nodes: Sequence[LayerNode], profile: HardwareProfile) -> list[L
     copies: list[tuple[LayerEstimate, LayerEstimate]] = []
     seen: dict[tuple[object, ...], LayerEstimate] = {}
     for node in nodes:
-        family = family_of(node.type, node.operation)
+        family = family_of(node.priced_as, node.operation)
         entry = LayerEstimate(node.name, node.type, family, Pricing.FREE, params=node.params)
         layers.append(entry)
         if family == FREE:

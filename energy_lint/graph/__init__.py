@@ -41,6 +41,10 @@ def read_model(
 
     With `free_dims`, an input dimension the model leaves as None and no input shape fills is
     shown as None (ModelGraph.free_dims) instead of refused: what `inspect` does."""
+    if file_format(Path(path)) == "onnx":
+        from .onnx import read_onnx_file  # the onnx package loads only for an .onnx file
+
+        return read_onnx_file(Path(path), batch_size, input_shapes)
     raw = read_raw_model(Path(path))
     weights = lambda: read_weights(Path(path), raw.format)  # noqa: E731
     if not free_dims:
@@ -92,6 +96,10 @@ def read_model_bytes(
     name: str, data: bytes, batch_size: int = 1, input_shapes: Sequence[Sequence[int]] = ()
 ) -> ModelGraph:
     """Read a model file's content held in memory (a git blob); `name` stands for the file."""
+    if file_format(Path(name)) == "onnx":
+        from .onnx import read_onnx_bytes
+
+        return read_onnx_bytes(name, data, batch_size, input_shapes)
     raw = read_raw_bytes(name, data)
     return _build(raw, batch_size, input_shapes, lambda: read_weights(io.BytesIO(data), raw.format))
 

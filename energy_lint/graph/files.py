@@ -24,9 +24,9 @@ MAX_CONFIG_VALUES = 2_000_000
 """Objects, lists and commas a config may hold: NASNetMobile's has 47,091 (16 bytes each); 2
 million empty objects peak at about 170 MB in json.loads."""
 
-SUFFIXES = {".keras": "keras", ".h5": "h5", ".hdf5": "h5", ".json": "json"}
+SUFFIXES = {".keras": "keras", ".h5": "h5", ".hdf5": "h5", ".json": "json", ".onnx": "onnx"}
 _MAGIC = {b"PK\x03\x04": "keras", b"\x89HDF\r\n\x1a\n": "h5"}
-_KIND_NAMES = {"keras": "a .keras zip archive", "h5": "HDF5", "json": "JSON"}
+_KIND_NAMES = {"keras": "a .keras zip archive", "h5": "HDF5", "json": "JSON", "onnx": "ONNX"}
 Source = Path | io.BytesIO
 """Where a reader reads from: the file, or its content in memory; `path` names it in messages."""
 
@@ -52,6 +52,8 @@ def sniff(head: bytes) -> str:
             return kind
     if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
         return "json"
+    if head[:1] == b"\x08":
+        return "onnx"  # a ModelProto starts with its ir_version: field 1, a varint
     return "unknown"
 
 
@@ -84,18 +86,23 @@ def read_raw_bytes(name: str, data: bytes) -> RawModel:
 def _expected_format(path: Path, name: str) -> str:
     expected = file_format(path)
     if expected is None:
-        raise ModelReadError(name, "not a model file (expected .keras, .h5 or .json)")
+        raise ModelReadError(name, "not a model file (expected .keras, .h5, .json or .onnx)")
     return expected
 
 
-def _read_sniffed(name: str, path: Path, expected: str, head: bytes, source: Source) -> RawModel:
-    """Check that the first bytes are what the suffix promises, then read with its reader."""
+def check_content(name: str, path: Path, expected: str, head: bytes) -> None:
+    """That the first bytes are what the suffix promises."""
     if not head:
         raise ModelReadError(name, "file is empty")
     actual = sniff(head)
     if actual != expected:
         what = _KIND_NAMES.get(actual, "not a format energy-lint reads")
         raise ModelReadError(name, f"named {path.suffix} but its content is {what}")
+
+
+def _read_sniffed(name: str, path: Path, expected: str, head: bytes, source: Source) -> RawModel:
+    """Check that the first bytes are what the suffix promises, then read with its reader."""
+    check_content(name, path, expected, head)
     reader = {"keras": _read_keras_zip, "h5": _read_h5, "json": _read_json}[expected]
     config, version = reader(source, path)
     return RawModel(name, expected, config, version)

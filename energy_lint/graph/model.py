@@ -33,6 +33,13 @@ class LayerNode:
     """In a graph with a free dimension (ModelGraph.free_dims): MACs per unit of it, and the
     MACs that do not grow with it (macs_offset); both None where MACs do not grow linearly."""
     macs_offset: int | None = None
+    keras_class: str | None = None
+    """The Keras class whose family and features price a node read from ONNX (a Conv priced as
+    Conv2D); None: the node's own type, a Keras class."""
+
+    @property
+    def priced_as(self) -> str:
+        return self.keras_class or self.type
 
     @property
     def output_shape(self) -> Shape | None:

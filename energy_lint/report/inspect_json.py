@@ -69,6 +69,7 @@ def _model_document(graph: ModelGraph) -> dict[str, Any]:
         "macs": graph.macs,
         "unknown_layers": len(graph.unknown_layers),
         "layers": [layer_document(layer) for layer in graph.layers],
+        "notes": list(graph.notes),
     }
 
 

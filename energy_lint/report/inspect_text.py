@@ -51,6 +51,8 @@ def render(graphs: Iterable[ModelGraph], console) -> None:  # console: rich.cons
                 f"  [yellow]{len(own)} layer(s) without a rule, not counted: {names}{more}{after}; "
                 "MACs, and params where the file stores no weights, are lower bounds[/]"
             )
+        for note in graph.notes:
+            console.print(f"  note: {escape(note)}")
         console.print()
 
 

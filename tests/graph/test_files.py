@@ -257,7 +257,7 @@ def test_directory_named_like_a_model(tmp_path: Path, suffix: str) -> None:
     assert read_error(path) == "is a directory, not a model file"
 
 
-@pytest.mark.parametrize("suffix", [".keras", ".h5", ".json"])
+@pytest.mark.parametrize("suffix", [".keras", ".h5", ".json", ".onnx"])
 def test_missing_file(tmp_path: Path, suffix: str) -> None:
     assert read_error(tmp_path / f"missing{suffix}") == "no such file"
 
@@ -271,7 +271,7 @@ def test_dangling_symlink(tmp_path: Path) -> None:
 def test_file_that_is_no_model_format(tmp_path: Path) -> None:
     path = tmp_path / "model.txt"
     path.write_text("{}")
-    assert read_error(path) == "not a model file (expected .keras, .h5 or .json)"
+    assert read_error(path) == "not a model file (expected .keras, .h5, .json or .onnx)"
 
 
 def test_named_pipe_does_not_hang(tmp_path: Path) -> None:

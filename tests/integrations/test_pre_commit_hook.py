@@ -30,7 +30,7 @@ def test_the_hook_is_declared_for_model_files_with_the_light_install() -> None:
     import re
 
     files, exclude = re.compile(hook["files"]), re.compile(hook["exclude"])
-    assert all(files.search(name) for name in ("m.keras", "a/m.h5", "m.json"))
+    assert all(files.search(name) for name in ("m.keras", "a/m.h5", "m.json", "m.onnx"))
     assert not files.search("train.py") and exclude.search("m.weights.h5")
 
 

@@ -46,3 +46,15 @@ def test_errors_and_models_share_one_document(tmp_path: Path) -> None:
     jsonschema.validate(document, SCHEMA)
     assert [m["name"] for m in document["models"]] == ["vgg16"]
     assert [e["path"] for e in document["errors"]] == [str(broken)]
+
+
+def test_an_onnx_model_validates_against_the_contract(tmp_path: Path) -> None:
+    from tests.graph.onnx.builders import conv_model
+
+    path = conv_model(tmp_path / "conv.onnx")
+    code, document = inspect_json(str(path), "--input-shape", "3,16,16", "--batch-size", "2")
+    assert code == 0
+    jsonschema.validate(document, SCHEMA)
+    (model,) = document["models"]
+    assert model["format"] == "onnx" and model["input_shapes"] == [[2, 3, 16, 16]]
+    assert model["macs"] == sum(layer["macs"] for layer in model["layers"]) == 8 * 16 * 16 * 27

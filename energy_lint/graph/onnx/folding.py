@@ -1,0 +1,273 @@
+"""Fold the small integer computations exporters build shapes with (Shape -> Gather -> Concat ->
+Reshape, with Casts between) where ONNX's own data propagation stops, so that shape inference
+can go on past them: each node whose value the reader can compute from constants and inferred
+shapes is replaced by a Constant of that value, under the same output name, and inference runs
+again. Only integer values of rank 2 or less and at most 64 elements are computed."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from .proto import Graph, Node, Tensor
+from .wire import LENGTH, encode_field, encode_int, fields
+
+Value = tuple[tuple[int, ...], list[int]]
+"""(dims, values in row-major order): dims () for a scalar."""
+MAX_ELEMENTS = 64
+
+
+def _scalar_or_vector(values: list[int], scalar: bool) -> Value | None:
+    if len(values) > MAX_ELEMENTS:
+        return None
+    return ((), values) if scalar and len(values) == 1 else ((len(values),), values)
+
+
+def _binary(op: Callable[[int, int], int]) -> Callable[[Node, list[Value]], Value | None]:
+    def run(node: Node, args: list[Value]) -> Value | None:
+        (da, a), (db, b) = args[0], args[1]
+        if len(a) != len(b) and 1 not in (len(a), len(b)):
+            return None
+        n = max(len(a), len(b))
+        out = [op(a[i % len(a)], b[i % len(b)]) for i in range(n)]
+        return (da if len(da) >= len(db) else db, out)
+
+    return run
+
+
+def _slice(node: Node, args: list[Value]) -> Value | None:
+    dims, data = args[0]
+    if len(args) >= 3:
+        start, end = args[1][1][0], args[2][1][0]
+        axis = args[3][1][0] if len(args) > 3 else 0
+        step = args[4][1][0] if len(args) > 4 else 1
+    else:
+        start, end, axis, step = node.attributes["starts"][0], node.attributes["ends"][0], 0, 1
+    if axis not in (0, -len(dims)) or not dims:
+        return None
+    width = math.prod(dims[1:])
+    rows = [data[i * width : (i + 1) * width] for i in range(dims[0])]
+    # Python's slicing clamps as ONNX does; a huge negative end with a negative step means "to the start".
+    end = None if step < 0 and end < -dims[0] else end
+    kept = rows[start:end:step]
+    return ((len(kept), *dims[1:]), [v for row in kept for v in row])
+
+
+def _reshape(node: Node, args: list[Value]) -> Value | None:
+    (dims, data), (_, target) = args[0], args[1]
+    shape = [dims[i] if t == 0 and i < len(dims) else t for i, t in enumerate(target)]
+    if shape.count(-1) == 1:
+        known = math.prod(d for d in shape if d != -1)
+        shape[shape.index(-1)] = len(data) // known if known else 0
+    if math.prod(shape) != len(data):
+        return None
+    return (tuple(shape), data)
+
+
+def _transpose(node: Node, args: list[Value]) -> Value | None:
+    dims, data = args[0]
+    if len(dims) != 2 or list(node.attributes.get("perm") or [1, 0]) != [1, 0]:
+        return None if len(dims) != 1 else args[0]
+    rows, cols = dims
+    return ((cols, rows), [data[r * cols + c] for c in range(cols) for r in range(rows)])
+
+
+def _constant_of_shape(node: Node, args: list[Value]) -> Value | None:
+    value = node.attributes.get("value")
+    fill = int(value.values[0]) if isinstance(value, Tensor) and value.values else 0
+    if value is not None and not (isinstance(value, Tensor) and value.dtype.startswith(("int", "uint"))):
+        return None
+    shape = tuple(args[0][1])
+    return (shape, [fill] * math.prod(shape))
+
+
+def _gather(node: Node, args: list[Value]) -> Value | None:
+    (_, data), (dims, index) = args[0], args[1]
+    if int(node.attributes.get("axis", 0)) != 0:
+        return None
+    return (dims, [data[i] for i in index])
+
+
+def _shape(node: Node, args: list[Value]) -> Value | None:
+    return None  # handled with the inferred shapes
+
+
+_RULES: dict[str, Callable[[Node, list[Value]], Value | None]] = {
+    "Add": _binary(lambda a, b: a + b),
+    "Sub": _binary(lambda a, b: a - b),
+    "Mul": _binary(lambda a, b: a * b),
+    "Div": _binary(lambda a, b: a // b if b else 0),
+    "Concat": lambda node, args: (
+        _scalar_or_vector([v for _, vs in args for v in vs], False)
+        if all(len(d) == 1 for d, _ in args)
+        else None
+    ),
+    "Cast": lambda node, args: args[0],
+    "Identity": lambda node, args: args[0],
+    "Unsqueeze": lambda node, args: ((1,), args[0][1]) if args[0][0] == () else None,
+    "Squeeze": lambda node, args: ((), args[0][1]) if args[0][0] == (1,) else None,
+    "Slice": _slice,
+    "Gather": _gather,
+    "Reshape": _reshape,
+    "Transpose": _transpose,
+    "ConstantOfShape": _constant_of_shape,
+}
+
+
+Key = tuple
+"""Where a node is: its index in the main graph, (index,); in a subgraph, the steps down to it
+first, ((If's index, "then_branch"), index)."""
+SUBGRAPHS = ("then_branch", "else_branch", "body")
+
+
+def fold_all(
+    graph: Graph,
+    shapes: dict[str, tuple[int, ...] | None],
+    prefix: Key = (),
+    outer: dict[str, Value] | None = None,
+) -> dict[Key, tuple[Node, Value]]:
+    """Every node, in the graph and its subgraphs (which see their outer scope's values), whose
+    single output the reader can compute."""
+    here, values = fold(graph, shapes, outer)
+    found: dict[Key, tuple[Node, Value]] = {(*prefix, i): (graph.nodes[i], v) for i, v in here.items()}
+    for index, node in enumerate(graph.nodes):
+        for name in SUBGRAPHS:
+            sub = node.attributes.get(name)
+            if isinstance(sub, Graph):
+                inner = {**shapes, **{k: _shape(v.dims) for k, v in sub.value_info.items()}}
+                found.update(fold_all(sub, inner, (*prefix, (index, name)), values))
+    return found
+
+
+def _shape(dims) -> tuple[int, ...] | None:
+    if dims is None or not all(isinstance(d, int) and d >= 0 for d in dims):
+        return None
+    return tuple(dims)
+
+
+def fold(
+    graph: Graph, shapes: dict[str, tuple[int, ...] | None], outer: dict[str, Value] | None = None
+) -> tuple[dict[int, Value], dict[str, Value]]:
+    """The graph's nodes (by index) whose single output the reader can compute, and every value
+    it knows (for the subgraphs)."""
+    values: dict[str, Value] = dict(outer or {})
+    for tensor in graph.initializers.values():
+        if tensor.values is not None and len(tensor.dims) <= 2 and _integral(tensor):
+            values[tensor.name] = (tensor.dims, [int(v) for v in tensor.values])
+    folded: dict[int, Value] = {}
+    for index, node in enumerate(graph.nodes):
+        if len(node.outputs) != 1 or node.domain not in ("", "ai.onnx"):
+            continue
+        result: Value | None = None
+        if node.op_type == "Constant":
+            value = node.attributes.get("value")
+            if (
+                isinstance(value, Tensor)
+                and value.values is not None
+                and len(value.dims) <= 1
+                and _integral(value)
+            ):
+                values[node.outputs[0]] = (value.dims, [int(v) for v in value.values])
+            continue
+        if node.op_type == "Shape":
+            shape = shapes.get(node.inputs[0])
+            if shape is not None:
+                start = int(node.attributes.get("start", 0))
+                end = node.attributes.get("end")
+                dims = list(shape[start : None if end is None else int(end)])
+                result = ((len(dims),), dims)
+        elif node.op_type in _RULES and node.inputs and all(i in values for i in node.inputs if i):
+            try:
+                result = _RULES[node.op_type](node, [values[i] for i in node.inputs if i])
+            except (IndexError, KeyError, TypeError, ValueError, ZeroDivisionError):
+                result = None
+        if result is not None and len(result[1]) <= MAX_ELEMENTS:
+            values[node.outputs[0]] = result
+            folded[index] = result
+    return folded, values
+
+
+def _integral(tensor: Tensor) -> bool:
+    return tensor.dtype.startswith(("int", "uint")) and math.prod(tensor.dims) <= MAX_ELEMENTS
+
+
+def constant_node(node: Node, value: Value) -> bytes:
+    """A Constant NodeProto of `value` (int64) that keeps the node's name and output."""
+    dims, values = value
+    tensor = b"".join(encode_int(1, d) for d in dims) + encode_int(2, 7)
+    tensor += encode_field(7, b"".join(_varint(v) for v in values)) if values else b""
+    attribute = encode_field(1, b"value") + encode_field(5, tensor) + encode_int(20, 4)
+    out = encode_field(2, node.outputs[0].encode())
+    if node.name:
+        out += encode_field(3, node.name.encode())
+    return out + encode_field(4, b"Constant") + encode_field(5, attribute)
+
+
+def _varint(value: int) -> bytes:
+    from .wire import encode_varint
+
+    return encode_varint(value)
+
+
+def replace_nodes(model: bytes, replacements: dict[Key, bytes]) -> bytes:
+    """The model with the nodes at the given keys (fold_all's) replaced."""
+    data = memoryview(model)
+    out = bytearray()
+    for number, kind, a, b, tag in fields(data):
+        if number == 7 and kind == LENGTH:
+            out += encode_field(7, _rewrite_graph(data, a, b, (), replacements))
+        else:
+            out += data[tag:b]
+    return bytes(out)
+
+
+def _below(prefix: Key, step: object, replacements: dict[Key, bytes]) -> bool:
+    return any(
+        len(key) > len(prefix) + 1 and key[: len(prefix) + 1] == (*prefix, step) for key in replacements
+    )
+
+
+def _rewrite_graph(data: memoryview, a: int, b: int, prefix: Key, replacements: dict[Key, bytes]) -> bytes:
+    out, index = bytearray(), 0
+    for n, k, c, d, t in fields(data, a, b):
+        if n != 1 or k != LENGTH:
+            out += data[t:d]
+            continue
+        key = (*prefix, index)
+        if key in replacements:
+            out += encode_field(1, replacements[key])
+        elif any(_below(prefix, (index, name), replacements) for name in SUBGRAPHS):
+            out += encode_field(1, _rewrite_node(data, c, d, prefix, index, replacements))
+        else:
+            out += data[t:d]
+        index += 1
+    return bytes(out)
+
+
+def _rewrite_node(
+    data: memoryview, c: int, d: int, prefix: Key, index: int, replacements: dict[Key, bytes]
+) -> bytes:
+    out = bytearray()
+    for n, k, e, f, t in fields(data, c, d):
+        if n == 5 and k == LENGTH:
+            name = next((bytes(data[g1:g2]).decode() for m, _, g1, g2, _ in fields(data, e, f) if m == 1), "")
+            step = (index, name)
+            if _below(prefix, step, replacements):
+                attribute = bytearray()
+                for m, j, g1, g2, tt in fields(data, e, f):
+                    if m == 6 and j == LENGTH:
+                        attribute += encode_field(
+                            6, _rewrite_graph(data, g1, g2, (*prefix, step), replacements)
+                        )
+                    else:
+                        attribute += data[tt:g2]
+                out += encode_field(5, bytes(attribute))
+                continue
+        out += data[t:f]
+    return bytes(out)
+
+
+def node_at(graph: Graph, key: Key) -> Node:
+    for index, name in key[:-1]:
+        graph = graph.nodes[index].attributes[name]
+    return graph.nodes[key[-1]]

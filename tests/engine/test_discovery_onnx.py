@@ -1,0 +1,73 @@
+"""A directory of .onnx files is searched like one of Keras files; check prices what it finds."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+
+from energy_lint.engine.discovery import discover
+from tests.graph.onnx.builders import conv_model
+
+ROOT = Path(__file__).parents[2]
+
+
+def test_onnx_files_are_found_in_directories(tmp_path: Path) -> None:
+    (tmp_path / "models").mkdir()
+    conv_model(tmp_path / "models" / "conv.onnx", dims=(1, 3, 32, 32))
+    (tmp_path / "models" / "notes.txt").write_text("not a model")
+    found, errors = discover([tmp_path / "models"])
+    assert found == [tmp_path / "models" / "conv.onnx"] and errors == []
+
+
+def test_check_prices_an_onnx_model_by_family(tmp_path: Path) -> None:
+    path = conv_model(tmp_path / "conv.onnx", dims=(1, 3, 32, 32))
+    result = subprocess.run(
+        [sys.executable, "-m", "energy_lint", "check", str(path), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    jsonschema.validate(
+        document, json.loads((ROOT / "tests" / "schemas" / "check-v1.schema.json").read_text())
+    )
+    (model,) = document["models"]
+    predictors = {layer["type"]: layer["predictor"] for layer in model["layers"]}
+    assert predictors == {"Conv": "conv", "Relu": "activation"}
+    assert model["energy_j"] > 0 and model["params"] == 8 * 3 * 3 * 3 + 8
+
+
+def test_symbolic_dims_from_the_configuration(tmp_path: Path) -> None:
+    path = conv_model(tmp_path / "conv.onnx")  # (batch, 3, height, width)
+    (tmp_path / "energy-lint.toml").write_text('batch-size = 2\ninput-shape = ["3,32,32"]\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "energy_lint", "check", str(path), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    (model,) = json.loads(result.stdout)["models"]
+    assert model["input_shapes"] == [[2, 3, 32, 32]]
+
+
+def test_a_bad_input_shape_in_the_configuration_is_one_line(tmp_path: Path) -> None:
+    path = conv_model(tmp_path / "conv.onnx")
+    (tmp_path / "energy-lint.toml").write_text('input-shape = ["3,x,32"]\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "energy_lint", "check", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("error:") and "input-shape" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -1,0 +1,300 @@
+"""Reading ONNX files: shapes, symbolic dims, params, subgraphs, quantized and unknown ops."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from energy_lint.errors import ModelReadError
+from energy_lint.graph import read_model, read_model_bytes
+
+from .builders import FLOAT, conv_model, helper, save, weight
+
+CONV_MACS = 8 * 32 * 32 * 3 * 3 * 3  # output elements x kernel elements x input channels
+
+
+def test_symbolic_dims_are_named_when_missing(tmp_path: Path) -> None:
+    path = conv_model(tmp_path / "conv.onnx")
+    with pytest.raises(ModelReadError) as error:
+        read_model(path)
+    message = str(error.value)
+    assert "'height'" in message and "'width'" in message and "--input-shape" in message
+    assert "\n" not in message
+
+
+def test_symbolic_dims_take_batch_size_and_input_shape(tmp_path: Path) -> None:
+    graph = read_model(conv_model(tmp_path / "conv.onnx"), batch_size=4, input_shapes=[(3, 32, 32)])
+    assert graph.format == "onnx"
+    assert graph.batch_size == 4
+    assert graph.input_shapes == [(4, 3, 32, 32)]
+    conv, relu = graph.layers
+    assert conv.output_shapes == [(4, 8, 32, 32)]
+    assert conv.macs == CONV_MACS  # per sample
+    assert conv.params == 8 * 3 * 3 * 3 + 8
+    assert conv.keras_class == "Conv2D" and relu.keras_class == "Activation"
+
+
+def test_fixed_batch_is_kept_and_said(tmp_path: Path) -> None:
+    graph = read_model(conv_model(tmp_path / "conv.onnx", dims=(1, 3, 32, 32)), batch_size=8)
+    assert graph.batch_size == 1
+    assert any("fixes its batch at 1" in note for note in graph.notes)
+
+
+def test_input_shape_against_a_fixed_dim_is_an_error(tmp_path: Path) -> None:
+    path = conv_model(tmp_path / "conv.onnx", dims=("batch", 3, 32, 32))
+    with pytest.raises(ModelReadError, match="fixes at 32"):
+        read_model(path, input_shapes=[(3, 64, 64)])
+
+
+def test_external_data_is_never_read(tmp_path: Path) -> None:
+    path = conv_model(
+        tmp_path / "conv.onnx",
+        dims=(1, 3, 32, 32),
+        save_as_external_data=True,
+        all_tensors_to_one_file=True,
+        location="conv.data",
+        size_threshold=0,
+    )
+    (tmp_path / "conv.data").unlink()  # params come from the initializers' dims alone
+    graph = read_model(path)
+    assert graph.params == 8 * 3 * 3 * 3 + 8
+    assert graph.macs == CONV_MACS
+
+
+def test_bytes_read_like_the_file(tmp_path: Path) -> None:
+    path = conv_model(tmp_path / "conv.onnx", dims=(1, 3, 32, 32))
+    graph = read_model_bytes("models/conv.onnx", path.read_bytes())
+    assert (graph.path, graph.params, graph.macs) == ("models/conv.onnx", 8 * 3 * 3 * 3 + 8, CONV_MACS)
+
+
+def test_unknown_op_is_kept_marked_and_the_rest_read(tmp_path: Path) -> None:
+    graph = helper.make_graph(
+        [
+            helper.make_node("Frobnicate", ["x"], ["f"], domain="example.custom"),
+            helper.make_node("MatMul", ["x", "w"], ["y"]),
+        ],
+        "custom",
+        [helper.make_tensor_value_info("x", FLOAT, [1, 16])],
+        [helper.make_tensor_value_info("y", FLOAT, None), helper.make_tensor_value_info("f", FLOAT, None)],
+        [weight("w", 16, 4)],
+    )
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("example.custom", 1)]
+    )
+    import onnx
+
+    onnx.save(model, str(tmp_path / "custom.onnx"))
+    read = read_model(tmp_path / "custom.onnx")
+    unknown, matmul = read.layers
+    assert not unknown.known and "example.custom:Frobnicate" in (unknown.note or "")
+    assert unknown.type == "example.custom:Frobnicate"
+    assert matmul.known and matmul.macs == 16 * 4 and matmul.keras_class == "Dense"
+    assert read.unknown_layers == [unknown]
+
+
+def _branch(name: str, width: int):
+    return helper.make_graph(
+        [helper.make_node("MatMul", ["x", f"{name}_w"], [f"{name}_y"])],
+        name,
+        [],
+        [helper.make_tensor_value_info(f"{name}_y", FLOAT, None)],
+        [weight(f"{name}_w", 16, width)],
+    )
+
+
+def test_if_shows_both_branches_and_prices_the_costlier(tmp_path: Path) -> None:
+    graph = helper.make_graph(
+        [
+            helper.make_node(
+                "If", ["c"], ["y"], then_branch=_branch("small", 2), else_branch=_branch("big", 64)
+            )
+        ],
+        "branches",
+        [
+            helper.make_tensor_value_info("c", onnx_bool(), []),
+            helper.make_tensor_value_info("x", FLOAT, [1, 16]),
+        ],
+        [helper.make_tensor_value_info("y", FLOAT, None)],
+    )
+    read = read_model(save(graph, tmp_path / "if.onnx"))
+    by_name = {layer.name: layer for layer in read.layers}
+    small, big = by_name["If_0/then/MatMul_0"], by_name["If_0/else/MatMul_0"]
+    assert big.macs == 16 * 64 and big.keras_class == "Dense"
+    assert small.macs == 0 and small.keras_class == "Identity" and "costlier branch (else)" in small.note
+    assert read.macs == 16 * 64
+    assert read.params == 16 * 2 + 16 * 64  # both branches' weights are in the file
+    assert read.notes == ["If 'If_0': both branches shown, the costlier by MACs (else) priced"]
+
+
+def onnx_bool() -> int:
+    from onnx import TensorProto
+
+    return TensorProto.BOOL
+
+
+def test_quantized_ops_read_with_their_dtype(tmp_path: Path) -> None:
+    import numpy as np
+
+    graph = helper.make_graph(
+        [
+            helper.make_node("DynamicQuantizeLinear", ["x"], ["q", "scale", "zero"]),
+            helper.make_node("MatMulInteger", ["q", "w", "zero"], ["y"]),
+        ],
+        "quantized",
+        [helper.make_tensor_value_info("x", FLOAT, [1, 32])],
+        [helper.make_tensor_value_info("y", onnx_int32(), None)],
+        [weight("w", 32, 8, dtype=np.uint8)],
+    )
+    read = read_model(save(graph, tmp_path / "q.onnx"))
+    quantize, matmul = read.layers
+    assert quantize.known and quantize.keras_class == "TFOpLambda"
+    assert matmul.config["dtype"] == "uint8"
+    assert matmul.macs == 32 * 8 and matmul.params == 32 * 8
+
+
+def onnx_int32() -> int:
+    from onnx import TensorProto
+
+    return TensorProto.INT32
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"", "file is empty"),
+        (b'{"class_name": "Sequential"}', "its content is JSON"),
+        (b"\x08\x07\x3a\xff\xff\xff", "corrupt or truncated ONNX file"),
+        (b"\x08\x07", "not a valid ONNX model"),
+    ],
+)
+def test_bad_files_are_one_line_errors(tmp_path: Path, content: bytes, problem: str) -> None:
+    path = tmp_path / "bad.onnx"
+    path.write_bytes(content)
+    with pytest.raises(ModelReadError, match=problem) as error:
+        read_model(path)
+    assert str(error.value).startswith(str(path))
+
+
+def _flatten_nodes(source: str, output: str) -> list:
+    """Shape -> Cast(int32) -> Slice -> Cast(int64) -> Concat -> Reshape -> MatMul, as paddle2onnx
+    writes a flatten (rapidocr's classifier)."""
+    from onnx import TensorProto
+
+    return [
+        helper.make_node("Shape", [source], ["shape"]),
+        helper.make_node("Cast", ["shape"], ["shape32"], to=TensorProto.INT32),
+        helper.make_node("Slice", ["shape32", "zero", "one", "zero", "one"], ["batch"]),
+        helper.make_node("Cast", ["batch"], ["batch64"], to=TensorProto.INT64),
+        helper.make_node("Cast", ["width"], ["rest"], to=TensorProto.INT64),
+        helper.make_node("Concat", ["batch64", "rest"], ["target"], axis=-1),
+        helper.make_node("Reshape", [source, "target"], ["flat"]),
+        helper.make_node("MatMul", ["flat", "w"], [output]),
+    ]
+
+
+def _flatten_constants() -> list:
+    import numpy as np
+    from onnx import numpy_helper
+
+    def ints(name, values, dtype=np.int64):
+        return numpy_helper.from_array(np.array(values, dtype=dtype), name)
+
+    return [ints("zero", [0]), ints("one", [1]), ints("width", [16], np.int32), weight("w", 16, 10)]
+
+
+def test_shape_computations_in_a_branch_are_folded(tmp_path: Path) -> None:
+    then_branch = helper.make_graph(
+        _flatten_nodes("x", "then_y"), "then", [], [helper.make_tensor_value_info("then_y", FLOAT, None)]
+    )
+    else_branch = helper.make_graph(
+        [helper.make_node("Identity", ["x"], ["else_y"])],
+        "else",
+        [],
+        [helper.make_tensor_value_info("else_y", FLOAT, None)],
+    )
+    graph = helper.make_graph(
+        [helper.make_node("If", ["c"], ["y"], then_branch=then_branch, else_branch=else_branch)],
+        "branch",
+        [
+            helper.make_tensor_value_info("c", onnx_bool(), []),
+            helper.make_tensor_value_info("x", FLOAT, ["batch", 4, 2, 2]),
+        ],
+        [helper.make_tensor_value_info("y", FLOAT, None)],
+        _flatten_constants(),
+    )
+    read = read_model(save(graph, tmp_path / "branch.onnx", opset=11), batch_size=3)
+    by_type = {layer.type: layer for layer in read.layers}
+    assert by_type["Reshape"].output_shapes == [(3, 16)]
+    assert by_type["MatMul"].macs == 16 * 10 and read.unknown_layers == []
+
+
+def test_shape_computations_onnx_cannot_follow_are_folded(tmp_path: Path) -> None:
+    """Shape -> Cast(int32) -> Slice -> Cast(int64) -> Concat -> Reshape, as paddle2onnx writes
+    a flatten (rapidocr's classifier): ONNX's data propagation stops at the int32 Cast; the
+    reader folds the chain and the MatMul after the Reshape is sized."""
+    import numpy as np
+    from onnx import TensorProto, numpy_helper
+
+    def ints(name, values, dtype=np.int64):
+        return numpy_helper.from_array(np.array(values, dtype=dtype), name)
+
+    graph = helper.make_graph(
+        [
+            helper.make_node("Shape", ["x"], ["shape"]),
+            helper.make_node("Cast", ["shape"], ["shape32"], to=TensorProto.INT32),
+            helper.make_node("Slice", ["shape32", "zero", "one", "zero", "one"], ["batch"]),
+            helper.make_node("Cast", ["batch"], ["batch64"], to=TensorProto.INT64),
+            helper.make_node("Cast", ["width"], ["rest"], to=TensorProto.INT64),
+            helper.make_node("Concat", ["batch64", "rest"], ["target"], axis=-1),
+            helper.make_node("Reshape", ["x", "target"], ["flat"]),
+            helper.make_node("MatMul", ["flat", "w"], ["y"]),
+        ],
+        "flatten",
+        [helper.make_tensor_value_info("x", FLOAT, ["batch", 4, 2, 2])],
+        [helper.make_tensor_value_info("y", FLOAT, None)],
+        [ints("zero", [0]), ints("one", [1]), ints("width", [16], np.int32), weight("w", 16, 10)],
+    )
+    read = read_model(save(graph, tmp_path / "flatten.onnx", opset=11), batch_size=3)
+    by_type = {layer.type: layer for layer in read.layers}
+    assert by_type["Reshape"].output_shapes == [(3, 16)]
+    assert by_type["MatMul"].macs == 16 * 10 and read.unknown_layers == []
+    assert "folded" in (by_type["Concat"].note or "")
+
+
+def test_a_loop_body_is_priced_per_trip_when_the_file_fixes_the_count(tmp_path: Path) -> None:
+    import numpy as np
+    from onnx import TensorProto, numpy_helper
+
+    body = helper.make_graph(
+        [
+            helper.make_node("Identity", ["cond_in"], ["cond_out"]),
+            helper.make_node("MatMul", ["v_in", "w"], ["v_out"]),
+        ],
+        "body",
+        [
+            helper.make_tensor_value_info("i", TensorProto.INT64, []),
+            helper.make_tensor_value_info("cond_in", TensorProto.BOOL, []),
+            helper.make_tensor_value_info("v_in", FLOAT, [1, 16]),
+        ],
+        [
+            helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []),
+            helper.make_tensor_value_info("v_out", FLOAT, [1, 16]),
+        ],
+    )
+    graph = helper.make_graph(
+        [helper.make_node("Loop", ["trips", "keep_going", "x"], ["y"], body=body)],
+        "loop",
+        [helper.make_tensor_value_info("x", FLOAT, [1, 16])],
+        [helper.make_tensor_value_info("y", FLOAT, None)],
+        [
+            numpy_helper.from_array(np.array(5, dtype=np.int64), "trips"),
+            numpy_helper.from_array(np.array(True), "keep_going"),
+            weight("w", 16, 16),
+        ],
+    )
+    read = read_model(save(graph, tmp_path / "loop.onnx"))
+    (matmul,) = [layer for layer in read.layers if layer.type == "MatMul"]
+    assert matmul.name == "Loop_0/body/MatMul_1"
+    assert matmul.macs == 5 * 16 * 16 and "x 5 iterations" in matmul.note
+    assert read.params == 16 * 16 and read.macs == 5 * 16 * 16
