@@ -162,8 +162,9 @@ def check(
     fail_on: str,
     exit_zero: bool,
 ) -> None:
-    """Predict the energy of one forward pass and its CO2e for model files (.keras, .h5, .json)
-    or directories of them, without running them, and check them against budgets."""
+    """Predict the energy of one forward pass and its CO2e for model files (.keras, .h5, .json,
+    .onnx, Hugging Face config.json) or directories of them, without running them, and check
+    them against budgets."""
     from ..engine.model_check import CheckSettings, check_models
     from ..report import check_writer
     from ..report.run import CheckRun

@@ -30,10 +30,10 @@ def inspect(
     batch_size: int,
     input_shapes: tuple[tuple[int, ...], ...],
 ) -> None:
-    """Show the layers, shapes, params and MACs of model files (.keras, .h5, .json) or
-    directories of them, without importing Keras. Dimensions the model leaves free show as
-    None, as in keras' summary(), with MACs per unit of the free dimension (or unknown);
-    --input-shape fixes them. Exit 2 if any input could not be read."""
+    """Show the layers, shapes, params and MACs of model files (.keras, .h5, .json, .onnx,
+    Hugging Face config.json) or directories of them, without importing Keras. Dimensions the
+    model leaves free show as None, as in keras' summary(), with MACs per unit of the free
+    dimension (or unknown); --input-shape fixes them. Exit 2 if any input could not be read."""
     files, errors = discover(paths)
     for error in errors:
         click.echo(f"error: {error}", err=True)

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import ModelReadError
-from ..graph.files import file_format
+from ..graph.files import SUFFIXES, file_format
 
 SKIPPED_DIRECTORIES = {"node_modules", "__pycache__", "site-packages"}
 _JSON_SNIFF_BYTES = 4096
@@ -46,16 +46,18 @@ def _under(name: str, root: Path) -> bool:
     return Path(name) == root or root in Path(name).parents
 
 
+READ = ", ".join(dict.fromkeys(SUFFIXES))
+"""The suffixes energy-lint reads, as a message names them."""
+
+
 def _nothing_found(skipped: Counter[str]) -> str:
     if not skipped:
-        return "no model file found (.keras, .h5, .json): the directory has no files"
+        return f"no model file found ({READ}): the directory has no files"
     kinds = ", ".join(
         f"{count} {kind}" for kind, count in sorted(skipped.items(), key=lambda i: (-i[1], i[0]))
     )
     total = sum(skipped.values())
-    return (
-        f"no model file found (.keras, .h5, .json); skipped {total} file{'s' if total > 1 else ''}: {kinds}"
-    )
+    return f"no model file found ({READ}); skipped {total} file{'s' if total > 1 else ''}: {kinds}"
 
 
 def _skip_kind(path: Path) -> str:

@@ -16,19 +16,19 @@ def test_empty_directory_is_an_error(tmp_path: Path) -> None:
     result = run_check(empty, cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        f"error: {empty}: no model file found (.keras, .h5, .json): the directory has no files"
+        f"error: {empty}: no model file found (.keras, .h5, .hdf5, .json, .onnx): the directory has no files"
     )
     assert "All checks passed." not in result.stdout
 
 
 def test_directory_of_other_formats_says_what_was_skipped(tmp_path: Path) -> None:
-    for name in ("a.onnx", "b.onnx", "model.pt", "m.weights.h5", "notes.json"):
+    for name in ("a.tflite", "b.tflite", "model.pt", "m.weights.h5", "notes.json"):
         (tmp_path / name).write_text("{}")
     files, errors = discover([tmp_path])
     assert files == []
     assert [e.problem for e in errors] == [
-        "no model file found (.keras, .h5, .json); skipped 5 files: 2 .onnx, 1 .json not a Keras "
-        "config, 1 .pt, 1 weights-only .weights.h5"
+        "no model file found (.keras, .h5, .hdf5, .json, .onnx); skipped 5 files: 2 .tflite, "
+        "1 .json not a Keras config, 1 .pt, 1 weights-only .weights.h5"
     ]
 
 

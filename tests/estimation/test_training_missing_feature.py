@@ -14,7 +14,7 @@ from energy_lint.estimation.profile import find_profile, load_profile
 from energy_lint.estimation.training_estimate import training_layer_sum
 from energy_lint.graph import read_model
 from tests.check_cli import EXAMPLES
-from tests.rules.test_rules import TRAINING_PROFILE
+from tests.rules.cases import TRAINING_PROFILE
 
 
 def test_a_missing_feature_is_an_error_not_zero() -> None:
