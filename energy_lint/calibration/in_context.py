@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..graph import LayerNode, ModelGraph
+from .keras_backend import quiet_native_stderr
 from .op_trace import PASS_EVENT, read_trace
 
 EXECUTION_PATH = (
@@ -58,7 +59,8 @@ class Threads:
 def set_threads(intra_op: int = 2, inter_op: int = 1) -> Threads:
     """Fix TensorFlow's thread pools before the runtime starts; once it has, keep and report
     what it runs with (0 means TensorFlow's own choice)."""
-    import tensorflow as tf
+    with quiet_native_stderr():
+        import tensorflow as tf
 
     try:
         tf.config.threading.set_intra_op_parallelism_threads(intra_op)
@@ -184,7 +186,8 @@ def profile(
     passes = max(5, min(passes, int(profile_seconds / whole_s)))
     logdir = Path(tempfile.mkdtemp(prefix="energy-lint-trace-"))
     try:
-        tf.profiler.experimental.start(str(logdir))
+        with quiet_native_stderr():  # the profiler's C++ side logs as it starts
+            tf.profiler.experimental.start(str(logdir))
         try:
             for index in range(passes):
                 with tf.profiler.experimental.Trace(PASS_EVENT, step_num=index, _r=1):

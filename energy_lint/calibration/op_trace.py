@@ -21,6 +21,12 @@ class OpTrace:
     """Self seconds of each op (by its full name) in each profiled pass, and each pass's wall."""
 
     passes: list[dict[str, float]] = field(default_factory=list)
+    """Per pass, each op's self time plus the idle time on its thread since the op before it
+    ended (the executor scheduling it: its dispatch cost, which is part of the layer in
+    context). What stays outside is the call into the function before its first op and after
+    its last."""
+    gaps_s: list[float] = field(default_factory=list)
+    """Per pass, the scheduling time between ops that `passes` includes."""
     op_types: dict[str, str] = field(default_factory=dict)
     pass_wall_s: list[float] = field(default_factory=list)
 
@@ -34,10 +40,12 @@ def read_trace(logdir: Path) -> OpTrace:
     space = xplane_pb2.XSpace()
     space.ParseFromString(files[-1].read_bytes())
     windows: list[tuple[int, int]] = []
-    ops: list[tuple[int, int, str, str]] = []  # (start ps, self ps, name, type)
+    ops: list[tuple[int, int, int, str, str, int]] = []  # (start, self, end ps, name, type, line)
+    lines = 0
     for plane in space.planes:
         names = {key: meta.name for key, meta in plane.event_metadata.items()}
         for line in plane.lines:
+            lines += 1
             base = line.timestamp_ns * 1000
             events = sorted(
                 ((base + e.offset_ps, e.duration_ps, names.get(e.metadata_id, "")) for e in line.events),
@@ -46,24 +54,31 @@ def read_trace(logdir: Path) -> OpTrace:
             for start, duration, name in events:
                 if name == PASS_EVENT:
                     windows.append((start, start + duration))
-            ops.extend(_self_times(events))
+            ops.extend((*op, lines) for op in _self_times(events))
     windows.sort()
     trace = OpTrace(
-        passes=[defaultdict(float) for _ in windows], pass_wall_s=[(b - a) / 1e12 for a, b in windows]
+        passes=[defaultdict(float) for _ in windows],
+        gaps_s=[0.0 for _ in windows],
+        pass_wall_s=[(b - a) / 1e12 for a, b in windows],
     )
-    for start, self_ps, name, op_type in ops:
+    last_end: dict[tuple[int, int], int] = {}  # (line, pass) -> end of the latest op span
+    for start, self_ps, end, name, op_type, line in sorted(ops):
         index = _window_of(windows, start)
         if index is None:
             continue
-        trace.passes[index][name] += self_ps / 1e12
+        previous = last_end.get((line, index))
+        gap = max(0, start - previous) if previous is not None else 0
+        last_end[(line, index)] = max(previous or 0, end)
+        trace.passes[index][name] += (self_ps + gap) / 1e12
+        trace.gaps_s[index] += gap / 1e12
         trace.op_types[name] = op_type
     trace.passes = [dict(p) for p in trace.passes]
     return trace
 
 
-def _self_times(events: list[tuple[int, int, str]]) -> list[tuple[int, int, str, str]]:
+def _self_times(events: list[tuple[int, int, str]]) -> list[tuple[int, int, int, str, str]]:
     """Op events of one thread with the time of ops nested inside them taken out (a function
-    call op runs its body's ops within its own span)."""
+    call op runs its body's ops within its own span): (start, self, end of span, name, type)."""
     result: list[list] = []
     stack: list[tuple[int, int]] = []  # (end ps, index in result)
     for start, duration, name in events:
@@ -74,9 +89,9 @@ def _self_times(events: list[tuple[int, int, str]]) -> list[tuple[int, int, str,
             stack.pop()
         if stack:
             result[stack[-1][1]][1] -= min(duration, stack[-1][0] - start)
-        result.append([start, duration, match.group(1), match.group(2)])
+        result.append([start, duration, match.group(1), match.group(2), start + duration])
         stack.append((start + duration, len(result) - 1))
-    return [(s, max(d, 0), n, t) for s, d, n, t in result]
+    return [(s, max(d, 0), e, n, t) for s, d, n, t, e in result]
 
 
 def _window_of(windows: list[tuple[int, int]], at: int) -> int | None:
