@@ -113,6 +113,7 @@ def report(results: list[dict], rows: int, seconds: float, models: int, command:
                 f"{p.whole_spread:.1%}",
                 f"{sum(p.layer_s.values()) * 1e3:.1f}",
                 f"{p.raw_gap:+.1%}",
+                f"{p.overhead_s * 1e3:.2f}",
                 f"{p.profiled_pass_s * 1e3:.1f}",
                 f"{p.profiler_overhead:+.1%}",
                 f"{p.layers_total_s * 1e3:.1f}",
@@ -140,6 +141,7 @@ def report(results: list[dict], rows: int, seconds: float, models: int, command:
                 "Whole spread",
                 "Raw layers (ms)",
                 "Raw gap",
+                "Ops outside layers (ms)",
                 "Profiled pass (ms)",
                 "Profiler slow-down",
                 "Rows sum (ms)",
@@ -148,7 +150,7 @@ def report(results: list[dict], rows: int, seconds: float, models: int, command:
                 "Passes",
             ],
             table,
-            right=range(1, 11),
+            right=range(1, 12),
         )
     )
     spreads = [item["profile"].whole_spread for item in results]

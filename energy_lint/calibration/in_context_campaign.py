@@ -155,7 +155,7 @@ class InContextCampaign:
         rows = [
             self._layer_row(node, result, power, relative, common)
             for node in graph.layers
-            if node.name in result.layer_s
+            if node.name in result.layer_s and None not in node.input_shapes  # unread shapes: no features
         ]
         rows.append(
             {
