@@ -150,7 +150,7 @@ def time_whole(forward: Callable[[], Any], min_seconds: float, repeats: int) -> 
     start = time.perf_counter()
     _finish(forward())
     one = max(time.perf_counter() - start, 1e-6)
-    n = max(3, int(min_seconds / one))
+    n = max(2, int(min_seconds / one))
     per_pass = []
     for _ in range(repeats):
         start = time.perf_counter()
