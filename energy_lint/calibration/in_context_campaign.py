@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import EnergyLintError
 from ..estimation.families import family_of
 from ..graph import read_model
 from ..graph.files import read_raw_model
@@ -102,11 +103,19 @@ class InContextCampaign:
         if path.exists():
             return PowerModel.load(path)
         works = []
-        for run in self.runs[: self.power_models]:
-            graph = read_model(run.path, run.batch_size)
-            model = keras_backend.build_model(keras, read_raw_model(run.path))
-            forward = in_context.make_pass(keras, model, keras_backend.random_inputs(model, graph))
+        for run in self.runs:
+            if len(works) == self.power_models:
+                break
+            try:
+                graph = read_model(run.path, run.batch_size)
+                model = keras_backend.build_model(keras, read_raw_model(run.path))
+                forward = in_context.make_pass(keras, model, keras_backend.random_inputs(model, graph))
+                _finishing(forward)()
+            except Exception:  # a model Keras cannot build or run: the campaign reports it later
+                continue
             works.append((f"{run.model_id} x{run.batch_size}", _finishing(forward)))
+        if not works:
+            raise EnergyLintError("no model to measure the power model on: none could be built and run")
         power = measure_power_model(
             works,
             window_s=self.power_window_s,
