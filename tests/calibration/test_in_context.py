@@ -123,22 +123,6 @@ def test_a_model_cut_off_before_its_model_row_is_finished_without_duplicates(ker
     assert len(rows) == 6 and len({row["case_key"] for row in rows}) == 6
 
 
-def test_old_files_gain_the_context_and_model_columns(tmp_path):
-    from energy_lint.calibration.measurements import COLUMNS, append_row
-
-    csv_path = tmp_path / "measurements.csv"
-    old = [c for c in COLUMNS if c not in ("context", "model")]
-    csv_path.write_text(
-        ",".join(old) + "\n" + ",".join("" if c != "layer_class" else "ReLU" for c in old) + "\n"
-    )
-    append_row(csv_path, {"layer_class": "Dense", "context": IN_MODEL, "model": "m", "case_key": "k"})
-    rows = read_rows([csv_path])
-    assert [(r["layer_class"], r["context"], r["model"]) for r in rows] == [
-        ("ReLU", "", ""),
-        ("Dense", IN_MODEL, "m"),
-    ]
-
-
 def test_power_model_round_trips_with_its_source(tmp_path):
     write_power_model(tmp_path)
     data = json.loads((tmp_path / "power-model.json").read_text())
