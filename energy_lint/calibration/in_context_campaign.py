@@ -153,7 +153,7 @@ class InContextCampaign:
             "keras_version": keras.__version__,
             "tracker": f"{in_context.EXECUTION_PATH}; {self.threads.describe()}",
             "power_source": {"cpu+ram": SOURCE},
-            "idle_power_w": power.idle_w,
+            "idle_power_w": power.measured_idle_w,
             "measured_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "batch_size": run.batch_size,
             "context": IN_MODEL,

@@ -38,6 +38,8 @@ class PowerModel:
     idle_w: float
     per_core_w: float
     """The fit watts = idle_w + per_core_w x cores busy over the windows (for the record)."""
+    measured_idle_w: float = 0.0
+    """CodeCarbon's figure with nothing running, measured before the windows."""
     windows: list[Window] = field(default_factory=list)
     power_sources: dict[str, str] = field(default_factory=dict)
     execution_path: str = ""
@@ -91,6 +93,7 @@ def measure_power_model(
         watts=statistics.median(w.watts for w in windows),
         idle_w=idle_w,
         per_core_w=per_core,
+        measured_idle_w=idle,
         windows=windows,
         power_sources=sources,
         execution_path=execution_path,
