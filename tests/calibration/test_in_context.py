@@ -128,3 +128,18 @@ def test_power_model_round_trips_with_its_source(tmp_path):
     data = json.loads((tmp_path / "power-model.json").read_text())
     assert data["source"] == SOURCE
     assert PowerModel.load(tmp_path / "power-model.json").energy_j(2.0) == 60.0
+
+
+def test_scopes_without_uniquifying_suffixes_map_to_layers_too(tmp_path):
+    """TensorFlow names a scope "block_1_expand" or "block_1_expand_1" depending on what the
+    graph held before; both forms (the first as the issue quotes it) reach the same layer."""
+    from energy_lint.calibration.in_context import OVERHEAD, LayerScopes
+
+    graph = read_model(Path(__file__).parents[2] / "examples" / "mobilenet_v2.json")
+    plain = LayerScopes(graph, "mobilenetv2_1.00_224")
+    assert plain("mobilenetv2_1.00_224/block_1_expand/convolution", "Conv2D") == "block_1_expand"
+    assert plain("mobilenetv2_1.00_224/Identity", "Identity") == OVERHEAD
+    suffixed = LayerScopes(graph, "mobilenetv2_1.00_224")
+    assert suffixed("mobilenetv2_1.00_224_1/block_1_expand_1/convolution", "Conv2D") == "block_1_expand"
+    # A fused conv + ReLU6 kernel named after the activation belongs to the convolution.
+    assert suffixed("mobilenetv2_1.00_224_1/Conv1_relu_1/Relu6", "_FusedConv2D") == "Conv1"
