@@ -213,6 +213,8 @@ def summarise_csv(path: Path) -> str:
             layers[key] += float(row["duration_s"])
             counts[model_family(row["model"])] += 1
     gaps = sorted(abs(layers[k] - w) / w for k, w in wholes.items() if w)
+    large = sorted(abs(layers[k] - w) / w for k, w in wholes.items() if w >= 0.02)
+    zero = sum(1 for r in rows if r["layer_class"] != "Model" and float(r["duration_s"]) == 0.0)
     times = sorted(datetime.datetime.fromisoformat(r["measured_at"]) for r in rows)
     hours = (times[-1] - times[0]).total_seconds() / 3600 if len(times) > 1 else 0.0
     layer_rows = sum(counts.values())
@@ -225,7 +227,15 @@ def summarise_csv(path: Path) -> str:
         f"{sum(g <= 0.05 for g in gaps)}/{len(gaps)}"
         if gaps
         else "",
-        f"  whole-model repeat spread: median {statistics.median(spreads):.1%}" if spreads else "",
+        f"  the same for models of at least 20 ms a pass: median {statistics.median(large):.1%}, "
+        f"within 5%: {sum(g <= 0.05 for g in large)}/{len(large)}"
+        if large
+        else "",
+        f"  layer rows with no time in context (no ops, or fused into another layer): {zero}",
+        f"  whole-model repeat spread: median {statistics.median(spreads):.1%}, "
+        f"within 3%: {sum(s <= 0.03 for s in spreads)}/{len(spreads)}"
+        if spreads
+        else "",
     ]
     return "\n".join(line for line in lines if line)
 
