@@ -127,7 +127,7 @@ def report(results: list[dict], rows: int, seconds: float, models: int, command:
         "passes of a tf.function, XLA off; repeats of at least 1 s). Raw layers = the sum over "
         "layers of each layer's median self time per profiled pass (ops under its name scope). "
         "Profiled pass = median wall time of a pass under the profiler. Rows = what the CSV "
-        "gets: raw x whole / profiled pass (a layer's time is its ops' self time plus the "
+        "gets: the raw times, unscaled (a layer's time is its ops' self time plus the "
         "executor's idle time before each of them). The rest of the whole is the call into the "
         f"tf.function that no layer owns: a model with one Identity layer takes "
         f"{results[0]['floor'] * 1e3:.2f} ms per pass here ('Rows + call gap' adds it)."

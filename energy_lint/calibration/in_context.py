@@ -96,18 +96,18 @@ class ContextProfile:
 
     @property
     def scale(self) -> float:
-        """Unprofiled over profiled pass time: the profiler slows every op down (more so where
-        ops are many and small), so raw self times are scaled by it to stand for an
-        unprofiled pass."""
+        """Unprofiled over profiled pass time (reported: on a quiet machine the profiler's cost
+        sits outside the ops, so the layer times are not scaled by it)."""
         return self.whole_s / self.profiled_pass_s if self.profiled_pass_s else 1.0
 
     def seconds(self, layer: str) -> float:
-        """A layer's time in an unprofiled pass: its profiled self time x `scale`."""
-        return self.layer_s[layer] * self.scale
+        """A layer's time in a pass: its ops' self time and the executor's idle time before
+        each of them, median over the profiled passes."""
+        return self.layer_s[layer]
 
     @property
     def layers_total_s(self) -> float:
-        return sum(self.layer_s.values()) * self.scale
+        return sum(self.layer_s.values())
 
     @property
     def dispatch_s(self) -> float:
