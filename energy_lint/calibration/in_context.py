@@ -15,7 +15,7 @@ import statistics
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -198,6 +198,7 @@ def profile(
     finally:
         shutil.rmtree(logdir, ignore_errors=True)
     attribute = LayerScopes(graph, model.name)
+    attribute.learn((op, trace.op_types.get(op, "")) for ops in trace.passes for op in ops)
     per_pass: list[dict[str, float]] = []
     for ops in trace.passes:
         totals: dict[str, float] = defaultdict(float)
@@ -243,6 +244,15 @@ class LayerScopes:
         self.calls: dict[str, list[str]] = defaultdict(list)
         self.fused_moved = 0
         self.cache: dict[str, str] = {}
+
+    def learn(self, ops: Iterable[tuple[str, str]]) -> None:
+        """See every scope of the trace before naming any: the executor may run a shared
+        layer's second call first, and a call's index comes from the order of all its scopes'
+        suffixes, not from the order they were met in."""
+        for op, op_type in ops:
+            self._resolve(op, op_type)
+        self.cache.clear()
+        self.fused_moved = 0
 
     def __call__(self, op: str, op_type: str) -> str:
         key = f"{op}:{op_type}"
