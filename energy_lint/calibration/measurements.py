@@ -38,11 +38,18 @@ COLUMNS = (
     "case_key",
     "pass",
     "optimizer",
+    "context",
+    "model",
 )
 FORWARD, TRAIN = "forward", "train"
 """What a row measured (the "pass" column, added in the training issue): one forward pass of
 the batch, or one training step (forward, backward and optimizer update) of it. Files written
 before the column existed, and files from elsewhere that lack it, hold forward passes."""
+IN_MODEL = "in-model"
+"""The "context" column (added in issue 18): "in-model" for a layer timed inside its running
+whole model (calibration/in_context.py); empty, in older files and for single-layer cases, for
+a layer measured alone. The "model" column names the architecture a row came from (its file
+stem, e.g. "rand-cnn-0042" or "resnet50"), so that rows group by model."""
 JSON_COLUMNS = ("layer_config", "input_shape", "output_shape", "power_source")
 
 

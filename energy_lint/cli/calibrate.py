@@ -78,6 +78,37 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
     help="Also measure a training step of every case (Adam, MSE loss), right after its "
     "forward pass: the profile then predicts training energy.",
 )
+@click.option(
+    "--in-context",
+    "in_context",
+    is_flag=True,
+    help="Profile whole models instead of single layers: a row per layer timed inside its "
+    "running model (TensorFlow profiler, tf.function, XLA off) and a row per model, energy = "
+    "time x the power model CodeCarbon gives this machine. Measures only (no fit).",
+)
+@click.option(
+    "--models",
+    "models",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="With --in-context: model files or directories to profile [default: examples/ and "
+    "calibration/models/]. Repeatable.",
+)
+@click.option(
+    "--sample",
+    type=click.IntRange(0),
+    default=300,
+    show_default=True,
+    help="With --in-context: how many random architectures (CNNs, MLPs, transformer blocks, "
+    "RNNs) to sample and profile too.",
+)
+@click.option(
+    "--architectures",
+    "architectures_dir",
+    type=click.Path(path_type=Path),
+    help="With --in-context: where the sampled model files are written and kept "
+    "[default: calibration/architectures/].",
+)
 def calibrate(
     device: str,
     budget: float,
@@ -92,6 +123,10 @@ def calibrate(
     train: bool,
     context: str | None,
     candidates: str,
+    in_context: bool,
+    models: tuple[Path, ...],
+    sample: int,
+    architectures_dir: Path | None,
 ) -> None:
     """Measure single layers and whole reference models with CodeCarbon on this machine,
     appending to a measurements CSV (docs/contracts.md, 3. Measurements CSV; a rerun resumes),
@@ -102,21 +137,39 @@ def calibrate(
     out_dir = out_dir or user_profiles_dir() / name
     csv_path = measurements_path or out_dir / "measurements.csv"
     try:
+        if in_context:
+            _in_context(csv_path, budget, models, sample, architectures_dir, device, train)
+            return
         if not from_csv:
             result = _run(device, budget, suite_path, csv_path, min_seconds, repeats, train)
-            click.echo(
-                f"{result.measured} measured, {result.already} already in {csv_path}, "
-                f"{result.remaining} left"
-                + (" (budget reached; rerun to resume)" if result.stopped_by_budget else ""),
-                err=True,
-            )
-            for case, problem in result.failed:
-                click.echo(f"skipped {case}: {problem}", err=True)
+            _summary(result, csv_path)
         if not no_fit:
             _fit(name, list(from_csv) or [csv_path], out_dir, context, _candidates(candidates))
     except EnergyLintError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
+
+
+def _in_context(csv_path, budget, models, sample, architectures_dir, device, train) -> None:
+    from .calibrate_in_context import DEFAULT_ARCHITECTURES, run_in_context
+
+    if device != "cpu" or train:
+        raise EnergyLintError("--in-context measures forward passes on the cpu only (no --train, no GPU yet)")
+    result = run_in_context(
+        csv_path, budget, models, sample, architectures_dir or DEFAULT_ARCHITECTURES, (1, 8), seed=0
+    )
+    _summary(result, csv_path)
+    click.echo("in-context rows are measured only; fit them with calibrate --from-csv", err=True)
+
+
+def _summary(result, csv_path: Path) -> None:
+    click.echo(
+        f"{result.measured} measured, {result.already} already in {csv_path}, {result.remaining} left"
+        + (" (budget reached; rerun to resume)" if result.stopped_by_budget else ""),
+        err=True,
+    )
+    for case, problem in result.failed:
+        click.echo(f"skipped {case}: {problem}", err=True)
 
 
 def _candidates(text: str) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ import csv
 import json
 from pathlib import Path
 
-from energy_lint.calibration.measurements import COLUMNS, TRAIN, append_row, pass_of, read_rows
+from energy_lint.calibration.measurements import COLUMNS, IN_MODEL, TRAIN, append_row, pass_of, read_rows
 
 OLD_COLUMNS = COLUMNS[: COLUMNS.index("case_key") + 1]
 
@@ -56,3 +56,21 @@ def test_a_file_with_every_column_is_appended_to_in_place(tmp_path: Path) -> Non
         path, {"layer_class": "Add", "layer_config": {}, "input_shape": [[2, 4], [2, 4]], "energy_j": 2}
     )
     assert path.stat().st_ino == inode and len(read_rows([path])) == 2
+
+
+def test_a_file_from_before_the_context_and_model_columns_gains_them(tmp_path: Path) -> None:
+    path = tmp_path / "measurements.csv"
+    before = [c for c in COLUMNS if c not in ("context", "model")]
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=before)
+        writer.writeheader()
+        writer.writerow({"layer_class": "ReLU", "energy_j": "0.1", "case_key": "old", "pass": "forward"})
+    append_row(
+        path, {"layer_class": "Dense", "energy_j": 0.2, "case_key": "new", "context": IN_MODEL, "model": "m"}
+    )
+    rows = read_rows([path])
+    assert [(r["case_key"], r["context"], r["model"]) for r in rows] == [
+        ("old", "", ""),
+        ("new", IN_MODEL, "m"),
+    ]
+    assert rows[0]["energy_j"] == "0.1" and rows[0]["pass"] == "forward"

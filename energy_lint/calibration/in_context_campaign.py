@@ -1,0 +1,226 @@
+"""Measure model files in context within a time budget: per (model, batch), one row per layer
+(in-context time x the power model) and one whole-model row, appended and fsynced as they come;
+a rerun skips what the CSV holds. The power model is measured first, once per CSV."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import EnergyLintError
+from ..estimation.families import family_of
+from ..graph import read_model
+from ..graph.files import read_raw_model
+from . import hardware, in_context, keras_backend
+from .campaign import CampaignResult, _one_line
+from .measurements import FORWARD, IN_MODEL, append_row, done_keys, repair_tail
+from .power_model import FILE as POWER_FILE
+from .power_model import SOURCE, PowerModel, measure_power_model
+from .suite import _key, clean_config
+
+_FAMILY = re.compile(r"^(.*)-\d+$")
+
+
+def model_family(model_id: str) -> str:
+    """The architecture family of a model id: "rand-cnn" for "rand-cnn-0042"; a model with no
+    trailing number ("resnet50") is its own family."""
+    match = _FAMILY.match(model_id)
+    return match.group(1) if match else model_id
+
+
+@dataclass(frozen=True)
+class ModelRun:
+    path: Path
+    batch_size: int
+
+    @property
+    def model_id(self) -> str:
+        return self.path.name.removesuffix(".json").removesuffix(".keras")
+
+
+@dataclass
+class InContextCampaign:
+    runs: Sequence[ModelRun]
+    csv_path: Path
+    budget_s: float = 1200.0
+    passes: int = 20
+    whole_seconds: float = 0.5
+    repeats: int = 5
+    power_window_s: float = 10.0
+    power_models: int = 3
+    intra_op: int = 2
+    inter_op: int = 1
+    on_progress: Callable[[int, int, str, float], None] | None = None
+    profiles: list[tuple[ModelRun, in_context.ContextProfile]] = field(default_factory=list)
+
+    def run(self) -> CampaignResult:
+        hardware.claim(self.csv_path, hardware.this_machine("cpu"))
+        keras_backend.select_device("cpu")
+        self.threads = in_context.set_threads(self.intra_op, self.inter_op)
+        keras = keras_backend.import_keras()
+        repair_tail(self.csv_path)
+        done = done_keys(self.csv_path)
+        todo = [run for run in self.runs if self._model_key(run) not in done]
+        result = CampaignResult(already=len(self.runs) - len(todo))
+        started = time.monotonic()
+        power = self.power_model(keras)
+        durations: list[float] = []
+        for index, run in enumerate(todo):
+            expected = sorted(durations)[len(durations) // 2] if durations else 0.0
+            if time.monotonic() - started + expected > self.budget_s:
+                result.stopped_by_budget = True
+                break
+            if self.on_progress:
+                left = min(expected * (len(todo) - index), self.budget_s - (time.monotonic() - started))
+                self.on_progress(index, len(todo), f"{run.model_id} x{run.batch_size}", max(left, 0.0))
+            began = time.monotonic()
+            try:
+                rows = self._measure(keras, run, power)
+            except Exception as error:  # a model Keras cannot build or run: skip, keep going
+                result.failed.append((f"{run.model_id} x{run.batch_size}", _one_line(error)))
+                continue
+            finally:
+                keras_backend.release(keras)
+            for row in rows:
+                if row["case_key"] not in done:
+                    append_row(self.csv_path, row)
+                    done.add(row["case_key"])
+            result.measured += 1
+            durations.append(time.monotonic() - began)
+        result.remaining = len(todo) - result.measured - len(result.failed)
+        return result
+
+    def power_model(self, keras: Any) -> PowerModel:
+        """The CSV's power model, measured now (CodeCarbon windows on the first few models)
+        when the CSV has none yet."""
+        path = self.csv_path.parent / POWER_FILE
+        if path.exists():
+            return PowerModel.load(path)
+        works = []
+        for run in self.runs:
+            if len(works) == self.power_models:
+                break
+            try:
+                graph = read_model(run.path, run.batch_size)
+                model = keras_backend.build_model(keras, read_raw_model(run.path))
+                forward = in_context.make_pass(keras, model, keras_backend.random_inputs(model, graph))
+                _finishing(forward)()
+            except Exception:  # a model Keras cannot build or run: the campaign reports it later
+                continue
+            works.append((f"{run.model_id} x{run.batch_size}", _finishing(forward)))
+        if not works:
+            raise EnergyLintError("no model to measure the power model on: none could be built and run")
+        power = measure_power_model(
+            works,
+            window_s=self.power_window_s,
+            execution_path=in_context.EXECUTION_PATH,
+            threads=self.threads.describe(),
+        )
+        keras_backend.release(keras)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        power.save(path)
+        return power
+
+    def _model_key(self, run: ModelRun) -> str:
+        return _key("in-context", "Model", self._relative(run.path), run.batch_size)
+
+    def _relative(self, path: Path) -> str:
+        return os.path.relpath(path.resolve(), self.csv_path.parent.resolve())
+
+    def _measure(self, keras: Any, run: ModelRun, power: PowerModel) -> list[dict[str, Any]]:
+        graph = read_model(run.path, run.batch_size)
+        model = keras_backend.build_model(keras, read_raw_model(run.path))
+        inputs = keras_backend.random_inputs(model, graph)
+        result = in_context.profile(
+            keras,
+            model,
+            graph,
+            inputs,
+            passes=self.passes,
+            whole_seconds=self.whole_seconds,
+            repeats=self.repeats,
+        )
+        self.profiles.append((run, result))
+        common = {
+            "device": "cpu",
+            "backend": keras.backend.backend(),
+            "keras_version": keras.__version__,
+            "tracker": f"{in_context.EXECUTION_PATH}; {self.threads.describe()}",
+            "power_source": {"cpu+ram": SOURCE},
+            "idle_power_w": power.measured_idle_w,
+            "measured_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "batch_size": run.batch_size,
+            "context": IN_MODEL,
+            "model": run.model_id,
+            "pass": FORWARD,
+        }
+        relative = self._relative(run.path)
+        rows = [
+            self._layer_row(node, result, power, relative, common)
+            for node in graph.layers
+            if node.name in result.layer_s and None not in node.input_shapes  # unread shapes: no features
+        ]
+        rows.append(
+            {
+                **common,
+                "layer_class": "Model",
+                "layer_config": {"model": relative},
+                "input_shape": [list(s) for s in graph.input_shapes if s is not None],
+                "output_shape": _shapes(graph.output_shapes),
+                "energy_j": power.energy_j(result.whole_s),
+                "duration_s": result.whole_s,
+                "n_passes": result.whole_passes,
+                "repeats": result.repeats,
+                "energy_spread": result.whole_spread,
+                "family": "model",
+                "source": relative,
+                "case_key": self._model_key(run),
+            }
+        )
+        return rows
+
+    def _layer_row(
+        self,
+        node: Any,
+        result: in_context.ContextProfile,
+        power: PowerModel,
+        relative: str,
+        common: dict[str, Any],
+    ) -> dict[str, Any]:
+        seconds = result.seconds(node.name)
+        shapes = [list(s) if s is not None else None for s in node.input_shapes]
+        return {
+            **common,
+            "layer_class": node.type,
+            "layer_config": clean_config(node.config),
+            "input_shape": shapes[0] if len(shapes) == 1 else shapes,
+            "output_shape": _shapes(node.output_shapes),
+            "energy_j": power.energy_j(seconds),
+            "duration_s": seconds,
+            "n_passes": result.passes,
+            "repeats": 1,
+            "energy_spread": result.layer_spread[node.name],
+            "family": family_of(node.type, node.operation),
+            "source": f"{relative}:{node.name}",
+            "case_key": _key("in-context", relative, common["batch_size"], node.name),
+        }
+
+
+def _shapes(shapes: Sequence[Any]) -> Any:
+    listed = [list(s) if s is not None else None for s in shapes]
+    return listed[0] if len(listed) == 1 else listed
+
+
+def _finishing(forward: Callable[[], Any]) -> Callable[[], None]:
+    def work() -> None:
+        outputs = forward()
+        for tensor in outputs if isinstance(outputs, (list, tuple)) else [outputs]:
+            tensor.numpy()
+
+    return work

@@ -1,0 +1,43 @@
+"""Sampled architectures are valid models energy-lint reads exactly as Keras builds them, the
+same every time for a seed, and their ids name their family."""
+
+from __future__ import annotations
+
+import pytest
+
+from energy_lint.calibration.architectures import FAMILIES, MAX_BATCH_MACS, generate
+from energy_lint.calibration.in_context_campaign import model_family
+from energy_lint.graph import read_model
+from energy_lint.graph.files import read_raw_model
+
+pytest.importorskip("keras")
+
+
+@pytest.fixture(scope="module")
+def sampled(tmp_path_factory):
+    return generate(tmp_path_factory.mktemp("architectures"), len(FAMILIES), seed=3)
+
+
+def test_every_family_is_sampled_and_named_by_its_id(sampled):
+    ids = [s.path.stem for s in sampled]
+    assert sorted(model_family(i) for i in ids) == sorted(FAMILIES)
+    assert model_family("rand-cnn-0042") == "rand-cnn" and model_family("resnet50") == "resnet50"
+
+
+def test_params_agree_with_keras_and_batches_stay_within_the_work_limit(sampled):
+    from energy_lint.calibration import keras_backend
+
+    keras = keras_backend.import_keras()
+    for case in sampled:
+        graph = read_model(case.path, case.batch_size)
+        built = keras_backend.build_model(keras, read_raw_model(case.path))
+        assert graph.params == built.count_params(), case.path.name
+        assert graph.macs * case.batch_size <= MAX_BATCH_MACS or case.batch_size == 1
+        keras.backend.clear_session()
+
+
+def test_the_same_seed_gives_the_same_models(sampled, tmp_path):
+    again = generate(tmp_path, 2, seed=3)
+    for first, second in zip(sampled, again, strict=False):
+        assert first.path.read_text() == second.path.read_text()
+        assert first.batch_size == second.batch_size
