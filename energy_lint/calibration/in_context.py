@@ -3,9 +3,11 @@
 time, and each op is given to the layer whose name scope it ran under. One profiled run of a
 model gives a row per layer with fusion, caching and dispatch as they are in the whole model.
 
-The whole model's time per pass is measured apart, without the profiler (perf_counter, many
-passes, median of repeats); what the layers do not account for (Python and executor dispatch,
-ops outside any layer) is the model's overhead, reported, not spread over the layers."""
+The whole model's time per pass is measured apart, without the profiler: every pass timed with
+perf_counter, the median pass of each window, the median over windows taken half before and half
+after the profiled passes (so drift on a shared machine shows in the spread). What the layers do
+not account for (Python and executor dispatch, ops under no layer) is the model's overhead,
+reported, not spread over the layers.
 
 from __future__ import annotations
 
@@ -86,7 +88,8 @@ class ContextProfile:
     whole_s: float
     """Median seconds per pass of the whole model without the profiler."""
     whole_spread: float
-    """(max - min) / median of the whole model's per-pass time over the repeats."""
+    """(max - min) / median of the windows' median pass times (half before, half after the
+    profiled passes)."""
     profiled_pass_s: float
     """Median wall seconds of one pass under the profiler."""
     passes: int
@@ -144,21 +147,43 @@ def _finish(outputs: Any) -> None:
         tensor.numpy()
 
 
+@dataclass
+class WholeTiming:
+    """Per-pass times of the whole model, gathered in windows."""
+
+    window_medians: list[float] = field(default_factory=list)
+    passes: int = 0
+
+    def add(self, forward: Callable[[], Any], min_seconds: float, repeats: int) -> None:
+        """`repeats` windows of at least `min_seconds` (3 passes at least), each pass timed on
+        its own: a window's median is robust to a pass the machine took away (a preemption,
+        a neighbour's burst), which a window's mean is not."""
+        for _ in range(repeats):
+            times: list[float] = []
+            end = time.perf_counter() + min_seconds
+            while len(times) < 3 or time.perf_counter() < end:
+                start = time.perf_counter()
+                _finish(forward())
+                times.append(time.perf_counter() - start)
+            self.window_medians.append(statistics.median(times))
+            self.passes += len(times)
+
+    @property
+    def seconds(self) -> float:
+        """The median over the windows of each window's median pass time."""
+        return statistics.median(self.window_medians)
+
+    @property
+    def spread(self) -> float:
+        """(max - min) / median of the windows' medians."""
+        return (max(self.window_medians) - min(self.window_medians)) / self.seconds
+
+
 def time_whole(forward: Callable[[], Any], min_seconds: float, repeats: int) -> tuple[float, float, int]:
-    """(median seconds per pass over `repeats` windows of at least `min_seconds`, spread, passes
-    in a window): perf_counter around back-to-back passes."""
-    start = time.perf_counter()
-    _finish(forward())
-    one = max(time.perf_counter() - start, 1e-6)
-    n = max(2, int(min_seconds / one))
-    per_pass = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(n):
-            _finish(forward())
-        per_pass.append((time.perf_counter() - start) / n)
-    median = statistics.median(per_pass)
-    return median, (max(per_pass) - min(per_pass)) / median, n
+    """(median seconds per pass, spread over the windows, passes timed): see WholeTiming."""
+    timing = WholeTiming()
+    timing.add(forward, min_seconds, repeats)
+    return timing.seconds, timing.spread, timing.passes
 
 
 def profile(
@@ -170,8 +195,8 @@ def profile(
     passes: int = 20,
     profile_seconds: float = 4.0,
     warmup_seconds: float = 0.5,
-    whole_seconds: float = 0.5,
-    repeats: int = 5,
+    whole_seconds: float = 0.4,
+    repeats: int = 6,
 ) -> ContextProfile:
     """Profile `model` (built from the file `graph` was read from) on `inputs`: up to `passes`
     passes under the profiler, fewer (5 at least) where they would take over `profile_seconds`."""
@@ -182,8 +207,10 @@ def profile(
     _finish(forward())  # traces the function
     while time.perf_counter() < deadline:
         _finish(forward())
-    whole_s, whole_spread, whole_passes = time_whole(forward, whole_seconds, repeats)
-    passes = max(5, min(passes, int(profile_seconds / whole_s)))
+    whole = WholeTiming()
+    before = (repeats + 1) // 2
+    whole.add(forward, whole_seconds, before)
+    passes = max(5, min(passes, int(profile_seconds / whole.seconds)))
     logdir = Path(tempfile.mkdtemp(prefix="energy-lint-trace-"))
     try:
         with quiet_native_stderr():  # the profiler's C++ side logs as it starts
@@ -197,6 +224,7 @@ def profile(
         trace = read_trace(logdir)
     finally:
         shutil.rmtree(logdir, ignore_errors=True)
+    whole.add(forward, whole_seconds, repeats - before)  # half after: drift shows as spread
     attribute = LayerScopes(graph, model.name)
     attribute.learn((op, trace.op_types.get(op, "")) for ops in trace.passes for op in ops)
     per_pass: list[dict[str, float]] = []
@@ -216,12 +244,12 @@ def profile(
         layer_s=layer_s,
         layer_spread=spread,
         overhead_s=statistics.median(overhead) if overhead else 0.0,
-        whole_s=whole_s,
-        whole_spread=whole_spread,
+        whole_s=whole.seconds,
+        whole_spread=whole.spread,
         profiled_pass_s=statistics.median(trace.pass_wall_s) if trace.pass_wall_s else 0.0,
         passes=len(per_pass),
-        repeats=repeats,
-        whole_passes=whole_passes,
+        repeats=len(whole.window_medians),
+        whole_passes=whole.passes,
         notes=attribute.notes(),
     )
 

@@ -50,8 +50,8 @@ class InContextCampaign:
     csv_path: Path
     budget_s: float = 1200.0
     passes: int = 20
-    whole_seconds: float = 0.5
-    repeats: int = 5
+    whole_seconds: float = 0.4
+    repeats: int = 6
     power_window_s: float = 10.0
     power_models: int = 3
     intra_op: int = 2

@@ -30,8 +30,8 @@ def keras():
 
 def conv_net(keras):
     layers = keras.layers
-    inputs = keras.Input((16, 16, 3))
-    x = layers.Conv2D(8, 3, use_bias=False, name="conv")(inputs)
+    inputs = keras.Input((48, 48, 3))
+    x = layers.Conv2D(16, 3, use_bias=False, name="conv")(inputs)
     x = layers.BatchNormalization(name="bn")(x)
     x = layers.Activation("tanh", name="act")(x)
     x = layers.GlobalAveragePooling2D(name="pool")(x)
@@ -102,7 +102,7 @@ def test_campaign_writes_a_row_per_layer_and_one_per_model_and_resumes(keras, tm
     for row in layers:
         row_features(row)  # the fitter's features read the rows unchanged
     (whole,) = [row for row in rows if row["layer_class"] == "Model"]
-    assert whole["layer_config"] == {"model": "conv_net.json"} and whole["input_shape"] == [[2, 16, 16, 3]]
+    assert whole["layer_config"] == {"model": "conv_net.json"} and whole["input_shape"] == [[2, 48, 48, 3]]
 
     again = campaign(tmp_path, model).run()
     assert (again.measured, again.already) == (0, 1)
