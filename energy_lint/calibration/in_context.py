@@ -7,7 +7,7 @@ The whole model's time per pass is measured apart, without the profiler: every p
 perf_counter, the median pass of each window, the median over windows taken half before and half
 after the profiled passes (so drift on a shared machine shows in the spread). What the layers do
 not account for (Python and executor dispatch, ops under no layer) is the model's overhead,
-reported, not spread over the layers.
+reported, not spread over the layers."""
 
 from __future__ import annotations
 
