@@ -20,7 +20,7 @@ import numpy as np
 
 from ..estimation.families import FREE
 from ..estimation.features import COMMON, row_features
-from ..estimation.prior import Prior, combine
+from ..estimation.prior import STEPS, Prior, combine
 from ..estimation.profile import FamilyPredictor
 from ..estimation.trees import TreeEnsemble
 from . import export
@@ -133,7 +133,8 @@ def _prior(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> Prior | None:
     if "log_macs" not in names or "log_bytes" not in names:
         return None
     columns = _columns(x, names)
-    return fit_prior(np.expm1(columns["log_macs"]), np.expm1(columns["log_bytes"]), np.exp(y))
+    steps = np.expm1(columns[STEPS]) if STEPS in columns else None
+    return fit_prior(np.expm1(columns["log_macs"]), np.expm1(columns["log_bytes"]), np.exp(y), steps)
 
 
 @dataclass

@@ -1,6 +1,7 @@
-"""Fit a family's physical prior (estimation/prior.py) on its measured rows: overhead, peak and
-bandwidth, by robust least squares on the log scale (soft-L1 loss, so a few noisy rows cannot
-drag the roofline), from several starting points, keeping the best."""
+"""Fit a family's physical prior (estimation/prior.py) on its measured rows: overhead, peak,
+bandwidth and, for a family that loops over steps, the cost per step, by robust least squares on
+the log scale (soft-L1 loss, so a few noisy rows cannot drag the roofline), from several
+starting points, keeping the best."""
 
 from __future__ import annotations
 
@@ -16,20 +17,24 @@ ROBUST_SCALE = 0.3
 
 
 def _start(macs: np.ndarray, moved: np.ndarray, energy: np.ndarray, use_macs: bool) -> list[np.ndarray]:
-    """Starting points (log overhead, log 1/peak, log 1/bandwidth) from simple medians."""
+    """Starting points (log overhead, log 1/peak, log 1/bandwidth, log per step) from simple
+    medians (the last is ignored without steps)."""
     log_e = np.log(energy)
     inv_peak = float(np.median(log_e[macs > 0] - np.log(macs[macs > 0]))) if use_macs else 0.0
     inv_bw = float(np.median(log_e - np.log(moved)))
     small = float(np.log(np.quantile(energy, 0.05)))
     starts = []
     for overhead, shift in ((small - 3.0, 0.0), (small - 0.7, 0.0), (small - 0.7, -2.0)):
-        starts.append(np.array([overhead, inv_peak + shift, inv_bw + shift]))
+        starts.append(np.array([overhead, inv_peak + shift, inv_bw + shift, small - 4.0]))
     return starts
 
 
-def fit_prior(macs: np.ndarray, moved: np.ndarray, energy: np.ndarray) -> Prior | None:
-    """The prior of rows with `macs` MACs and `moved` bytes costing `energy` joules; None with
-    fewer than MIN_ROWS usable rows. A family without MACs in most rows gets no peak term."""
+def fit_prior(
+    macs: np.ndarray, moved: np.ndarray, energy: np.ndarray, steps: np.ndarray | None = None
+) -> Prior | None:
+    """The prior of rows with `macs` MACs, `moved` bytes (and `steps` sequence steps, for a
+    family that loops) costing `energy` joules; None with fewer than MIN_ROWS usable rows. A
+    family without MACs in most rows gets no peak term."""
     from scipy.optimize import least_squares
 
     macs, moved, energy = (np.asarray(a, dtype=np.float64) for a in (macs, moved, energy))
@@ -38,12 +43,17 @@ def fit_prior(macs: np.ndarray, moved: np.ndarray, energy: np.ndarray) -> Prior 
     if len(energy) < MIN_ROWS:
         return None
     use_macs = bool(np.mean(macs > 0) >= 0.5)
+    log_steps = (
+        np.log(np.maximum(np.asarray(steps, dtype=np.float64)[usable], 1.0)) if steps is not None else None
+    )
     target = np.log(energy)
 
     def predicted(theta: np.ndarray) -> np.ndarray:
         log_work = np.log(moved) + theta[2]
         if use_macs:
             log_work = np.maximum(log_work, np.log(np.maximum(macs, 1e-300)) + theta[1])
+        if log_steps is not None:
+            log_work = np.logaddexp(log_work, log_steps + theta[3])
         return np.logaddexp(theta[0], log_work)
 
     best = None
@@ -54,11 +64,12 @@ def fit_prior(macs: np.ndarray, moved: np.ndarray, energy: np.ndarray) -> Prior 
         if best is None or result.cost < best.cost:
             best = result
     assert best is not None
-    overhead, inv_peak, inv_bw = (float(v) for v in best.x)
+    overhead, inv_peak, inv_bw, per_step = (float(v) for v in best.x)
     residuals = target - predicted(best.x)
     return Prior(
         overhead_j=math.exp(overhead),
         peak_macs_per_j=math.exp(-inv_peak) if use_macs else None,
         bandwidth_bytes_per_j=math.exp(-inv_bw),
         residual_range=(float(residuals.min()), float(residuals.max())),
+        per_step_j=math.exp(per_step) if log_steps is not None else None,
     )

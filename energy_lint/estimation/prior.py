@@ -1,7 +1,10 @@
-"""The physical prior of a layer family: energy = overhead + max(MACs / peak, bytes / bandwidth).
+"""The physical prior of a layer family: energy = overhead + max(MACs / peak, bytes / bandwidth),
+plus per_step x steps for a family that loops over a sequence (recurrent layers).
 
 A roofline in joules: a layer is bound either by arithmetic (MACs at `peak` MACs per joule) or by
-memory traffic (bytes moved at `bandwidth` bytes per joule), plus a fixed cost per call. Fitted
+memory traffic (bytes moved at `bandwidth` bytes per joule), plus a fixed cost per call. A
+recurrent layer also pays the framework's loop for every step (a while-loop iteration, a dozen
+small ops dispatched), a cost its MACs do not show: on a CPU it is most of a small LSTM's time. Fitted
 per family at calibration (calibration/prior_fit.py), it extrapolates where trees cannot: a
 VGG-sized convolution costs about what its MACs say even if no row was that large. The trees
 learn only the residual log(measured / prior), and outside the training ranges that residual is
@@ -20,6 +23,8 @@ import numpy as np
 
 BYTES_PER_ELEMENT = 4
 """float32: every element read or written (inputs, outputs, weights) moves four bytes."""
+STEPS = "log_steps"
+"""The feature column (log1p of the sequence length) of a family that loops over steps."""
 SIZE_FEATURES = ("log_macs", "log_bytes", "log_input_elements", "log_output_elements", "log_params")
 """The features whose distance outside the training range shrinks the tree residual."""
 SHRINK_SCALE = 1.0
@@ -34,29 +39,39 @@ class Prior:
     bandwidth_bytes_per_j: float | None
     residual_range: tuple[float, float] = (0.0, 0.0)
     """The range of training residuals log(measured / prior): a tree's residual is clipped to it."""
+    per_step_j: float | None = None
+    """Joules per sequence step; None for a family without a loop over steps."""
 
-    def predict(self, macs: np.ndarray, moved: np.ndarray) -> np.ndarray:
-        """Energy in joules of layers with `macs` MACs and `moved` bytes (one batch)."""
+    def predict(self, macs: np.ndarray, moved: np.ndarray, steps: np.ndarray | None = None) -> np.ndarray:
+        """Energy in joules of layers with `macs` MACs, `moved` bytes and `steps` sequence steps
+        (one batch)."""
         macs = np.asarray(macs, dtype=np.float64)
         work = np.zeros_like(macs)
         if self.peak_macs_per_j:
             work = np.maximum(work, macs / self.peak_macs_per_j)
         if self.bandwidth_bytes_per_j:
             work = np.maximum(work, np.asarray(moved, dtype=np.float64) / self.bandwidth_bytes_per_j)
+        if self.per_step_j and steps is not None:
+            work = work + self.per_step_j * np.asarray(steps, dtype=np.float64)
         return self.overhead_j + work
 
     def predict_log(self, values: Mapping[str, np.ndarray]) -> np.ndarray:
-        """Log energy from the feature columns log_macs and log_bytes (log1p counts)."""
+        """Log energy from the feature columns log_macs, log_bytes and (for a loop) log_steps,
+        all log1p counts."""
         macs = np.expm1(np.asarray(values["log_macs"], dtype=np.float64))
         moved = np.expm1(np.asarray(values["log_bytes"], dtype=np.float64))
-        return np.log(np.maximum(self.predict(macs, moved), 1e-15))
+        steps = np.expm1(np.asarray(values[STEPS], dtype=np.float64)) if STEPS in values else None
+        return np.log(np.maximum(self.predict(macs, moved, steps), 1e-15))
 
     def to_dict(self) -> dict[str, Any]:
+        looped = self.per_step_j is not None
         return {
-            "formula": "overhead_j + max(macs / peak_macs_per_j, bytes / bandwidth_bytes_per_j)",
+            "formula": "overhead_j + max(macs / peak_macs_per_j, bytes / bandwidth_bytes_per_j)"
+            + (" + per_step_j x steps" if looped else ""),
             "overhead_j": self.overhead_j,
             "peak_macs_per_j": self.peak_macs_per_j,
             "bandwidth_bytes_per_j": self.bandwidth_bytes_per_j,
+            **({"per_step_j": self.per_step_j} if looped else {}),
             "residual_range": list(self.residual_range),
         }
 
@@ -66,14 +81,17 @@ class Prior:
         if not entry:
             return None
         peak, bandwidth = entry.get("peak_macs_per_j"), entry.get("bandwidth_bytes_per_j")
+        per_step = entry.get("per_step_j")
         low, high = entry.get("residual_range", (0.0, 0.0))
         prior = Prior(
             float(entry["overhead_j"]),
             float(peak) if peak else None,
             float(bandwidth) if bandwidth else None,
             (float(low), float(high)),
+            float(per_step) if per_step is not None else None,
         )
-        if not all(math.isfinite(v) and v >= 0 for v in (prior.overhead_j, peak or 0, bandwidth or 0)):
+        values = (prior.overhead_j, peak or 0, bandwidth or 0, per_step or 0)
+        if not all(math.isfinite(float(v)) and float(v) >= 0 for v in values):
             raise ValueError(f"prior parameters must be finite and non-negative: {dict(entry)}")
         return prior
 

@@ -38,6 +38,24 @@ def test_the_fit_recovers_a_known_overhead_peak_and_bandwidth_through_noise() ->
     assert prior.overhead_j == pytest.approx(OVERHEAD, rel=0.3)
 
 
+def test_a_looping_family_gets_a_cost_per_step_its_macs_do_not_show() -> None:
+    """Rows like recurrent layers: the same MACs spread over 10x more steps cost more, by a
+    fixed amount per step; without steps the fit has no per-step term."""
+    rng = np.random.default_rng(2)
+    macs = 10 ** rng.uniform(5, 9, 200)
+    moved = 10 ** rng.uniform(4, 7, 200)
+    steps = np.round(10 ** rng.uniform(0.5, 2.5, 200))
+    per_step = 3e-5
+    energy = (roofline(macs, moved) + per_step * steps) * np.exp(rng.normal(0, 0.05, 200))
+    prior = fit_prior(macs, moved, energy, steps)
+    assert prior is not None and prior.per_step_j == pytest.approx(per_step, rel=0.2)
+    predicted = prior.predict(macs, moved, steps)
+    assert np.median(np.abs(np.log(predicted / energy))) < 0.08
+    plain = fit_prior(macs, moved, energy)
+    assert plain is not None and plain.per_step_j is None
+    assert np.median(np.abs(np.log(plain.predict(macs, moved) / energy))) > 0.15
+
+
 def test_a_family_without_macs_gets_a_memory_roofline_only() -> None:
     rng = np.random.default_rng(1)
     moved = 10 ** rng.uniform(3, 8, 50)

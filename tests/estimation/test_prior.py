@@ -36,6 +36,20 @@ def test_a_prior_survives_profile_json_and_refuses_nonsense() -> None:
     assert Prior.from_dict(None) is None
     with pytest.raises(ValueError):
         Prior.from_dict({**PRIOR.to_dict(), "overhead_j": -1.0})
+    looped = Prior(1e-4, 1e9, 1e8, (-0.5, 0.5), per_step_j=2e-5)
+    assert Prior.from_dict(looped.to_dict()) == looped
+    assert "per_step_j" not in PRIOR.to_dict()
+    with pytest.raises(ValueError):
+        Prior.from_dict({**looped.to_dict(), "per_step_j": float("nan")})
+
+
+def test_steps_add_their_cost_only_where_the_prior_has_one() -> None:
+    looped = Prior(1e-4, 1e9, 1e8, (-0.5, 0.5), per_step_j=2e-5)
+    columns = {"log_macs": np.log1p([1e6]), "log_bytes": np.log1p([1e5]), "log_steps": np.log1p([100.0])}
+    without = {k: v for k, v in columns.items() if k != "log_steps"}
+    assert np.exp(looped.predict_log(columns))[0] == pytest.approx(1e-4 + 1e-3 + 100 * 2e-5)
+    assert np.exp(looped.predict_log(without))[0] == pytest.approx(1e-4 + 1e-3)
+    assert np.exp(PRIOR.predict_log(columns))[0] == pytest.approx(np.exp(PRIOR.predict_log(without))[0])
 
 
 def test_the_residual_is_clipped_inside_the_ranges_and_fades_beyond_them() -> None:
