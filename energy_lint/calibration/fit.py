@@ -28,7 +28,12 @@ from .measurements import FORWARD, pass_of
 from .prior_fit import fit_prior
 
 MIN_FAMILY_ROWS = 12
+MIN_PRIOR_ROWS = 4
+"""A family with fewer rows than MIN_FAMILY_ROWS but at least this many is priced by its prior
+alone (PRIOR_ALONE): four physical parameters fitted on a handful of rows extrapolate, trees on
+them would not, and the generic predictor knows nothing of the family (an LSTM's steps)."""
 CANDIDATES = ("random_forest", "xgboost", "catboost")
+PRIOR_ALONE = "prior"
 INNER_SPLITS = 3
 N_JOBS = 2
 """Families are fitted two at a time (joblib), each regressor on one thread: the calibration
@@ -53,6 +58,8 @@ def make_regressor(kind: str, seed: int = 0) -> Any:
             n_estimators=400, max_depth=6, learning_rate=0.05, subsample=0.8, colsample_bytree=0.9,
             n_jobs=1, random_state=seed,
         )  # fmt: skip
+    if kind == PRIOR_ALONE:
+        return ConstantResidual()
     if kind == "catboost":
         from catboost import CatBoostRegressor
 
@@ -61,7 +68,33 @@ def make_regressor(kind: str, seed: int = 0) -> Any:
     raise ValueError(f"unknown regressor {kind!r}")
 
 
+class ConstantResidual:
+    """The regressor of a family priced by its prior alone: every layer gets the median residual
+    log(measured / prior) of the rows (about 0 after the robust fit)."""
+
+    def fit(self, x: np.ndarray, y: np.ndarray) -> ConstantResidual:
+        self.n_features, self.value = int(np.shape(x)[1]), float(np.median(y))
+        return self
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return np.full(len(x), self.value)
+
+
+def _constant_ensemble(model: ConstantResidual) -> TreeEnsemble:
+    leaf = np.array([-1])
+    return TreeEnsemble(
+        leaf,
+        np.zeros(1),
+        leaf,
+        leaf,
+        np.array([model.value]),
+        np.zeros(1, dtype=int),
+        n_features=model.n_features,
+    )
+
+
 EXPORTERS: dict[str, Callable[[Any], TreeEnsemble]] = {
+    PRIOR_ALONE: _constant_ensemble,
     "random_forest": export.from_sklearn_forest,
     "xgboost": export.from_xgboost,
     "catboost": export.from_catboost,
@@ -343,11 +376,12 @@ def fit_families(
     fitted two families at a time."""
     from joblib import Parallel, delayed
 
-    jobs = []
+    jobs, few = [], []
     for family, items in sorted(data.by_family.items()):
-        if len(items) < MIN_FAMILY_ROWS:
-            continue
-        jobs.append((family, items, data.names[family]))
+        if len(items) >= MIN_FAMILY_ROWS:
+            jobs.append((family, items, data.names[family]))
+        elif len(items) >= MIN_PRIOR_ROWS and data.use_prior and _has_prior(data.names[family]):
+            few.append((family, items, data.names[family]))
     everything = [item for items in data.by_family.values() for item in items]
     common = len(COMMON)
     jobs.append(("generic", [(values[:common], y, g) for values, y, g in everything], COMMON))
@@ -360,6 +394,20 @@ def fit_families(
         groups = np.array([group for _, _, group in items])
         return fit_predictor(family, x, y, groups, names, candidates, data.use_prior, nested, validate)
 
+    def alone(family: str, items: list, names: Sequence[str]) -> FittedPredictor:
+        x = np.array([values for values, _, _ in items], dtype=np.float64)
+        y = np.array([target for _, target, _ in items])
+        groups = np.array([group for _, _, group in items])
+        fitted = fit_predictor(
+            family, x, y, groups, names, (PRIOR_ALONE,), True, nested=False, validate=False
+        )
+        fitted.cv = f"prior alone: {len(y)} rows, too few for trees (< {MIN_FAMILY_ROWS}); not validated"
+        return fitted
+
     fitted = Parallel(n_jobs=min(N_JOBS, len(jobs)))(delayed(one)(*job) for job in jobs)
     generic = fitted.pop()
-    return {p.family: p for p in fitted}, generic
+    return {p.family: p for p in [*fitted, *(alone(*job) for job in few)]}, generic
+
+
+def _has_prior(names: Sequence[str]) -> bool:
+    return "log_macs" in names and "log_bytes" in names

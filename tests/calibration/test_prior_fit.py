@@ -92,3 +92,44 @@ def test_over_the_prior_a_layer_10x_beyond_the_training_range_is_priced_by_the_r
     assert ours == pytest.approx(truth, rel=0.2)
     assert trees < 0.3 * truth  # a forest cannot predict above the largest energy it saw
     assert with_prior.prior is not None and with_prior.entry("dense.npz")["prior"]["peak_macs_per_j"] > 0
+
+
+def lstm_rows(shapes: list[tuple[int, int, int, int]]) -> list[tuple[list[float], float, str]]:
+    """Dataset items of real LSTM layers (batch, steps, features, units), costing 40 us a step
+    plus their MACs at PEAK."""
+    items = []
+    for index, (batch, steps, width, units) in enumerate(shapes):
+        features = layer_features("LSTM", {"units": units}, [(batch, steps, width)])
+        macs = math.expm1(features.as_dict()["log_macs"])
+        items.append((list(features.values), math.log(OVERHEAD + 4e-5 * steps + macs / PEAK), f"rnn-{index}"))
+    return items
+
+
+def test_a_family_with_a_few_rows_is_priced_by_its_prior_alone_not_by_the_generic_trees() -> None:
+    from energy_lint.calibration.fit import MIN_FAMILY_ROWS, PRIOR_ALONE, Dataset, fit_families
+
+    shapes = [
+        (1, 20, 32, 64),
+        (4, 50, 16, 32),
+        (1, 100, 64, 128),
+        (8, 10, 32, 32),
+        (2, 200, 8, 16),
+        (1, 40, 128, 64),
+    ]
+    data = Dataset(use_prior=True)
+    data.by_family["recurrent"] = lstm_rows(shapes)
+    data.names["recurrent"] = tuple(layer_features("LSTM", {"units": 8}, [(1, 4, 4)]).names)
+    rng = np.random.default_rng(3)
+    x, y, names = dense_rows([int(u) for u in rng.integers(16, 2048, 40)], 8, rng)
+    data.by_family["dense"] = [(list(row), float(t), f"mlp-{i % 8}") for i, (row, t) in enumerate(zip(x, y))]
+    data.names["dense"] = tuple(names)
+    assert len(shapes) < MIN_FAMILY_ROWS
+    families, _generic = fit_families(data, ("random_forest",), nested=False, validate=False)
+    recurrent = families["recurrent"]
+    assert recurrent.kind == PRIOR_ALONE and recurrent.prior is not None
+    assert recurrent.prior.per_step_j == pytest.approx(4e-5, rel=0.3)
+    # 1000 steps, five times the longest row: priced by its steps, as the rows were made.
+    long = layer_features("LSTM", {"units": 32}, [(1, 1000, 32)])
+    predicted = math.exp(recurrent.as_family_predictor().predict_log([long.as_dict()])[0])
+    truth = OVERHEAD + 4e-5 * 1000 + math.expm1(long.as_dict()["log_macs"]) / PEAK
+    assert predicted == pytest.approx(truth, rel=0.3)
