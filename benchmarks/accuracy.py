@@ -123,7 +123,9 @@ def without(data: Dataset, held: str) -> Dataset:
 
 def layer_rows(rows: list[dict], context: str | None) -> list[tuple[str, str, list[float], float, dict]]:
     """(architecture family, class, seven features, measured energy, energy-lint features) of
-    every usable forward layer row, for the per-class RF and the layer-level comparison."""
+    every usable forward layer row, for the per-class RF and the layer-level comparison. Rows
+    with no time of their own (0 J: fused into a neighbour, or no kernel at all) are kept for
+    the per-class sums; the RF and the RMSPE take positive rows only."""
     out = []
     for row in rows:
         if pass_of(row) != FORWARD or row.get("layer_class") in ("Model", "Identity"):
@@ -133,7 +135,7 @@ def layer_rows(rows: list[dict], context: str | None) -> list[tuple[str, str, li
         try:
             features = row_features(row)
             energy = float(row["energy_j"])
-            if features.family == FREE or not energy > 0:
+            if features.family == FREE or not energy >= 0:
                 continue
             out.append(
                 (family(architecture_of(row)), row["layer_class"], row_seven(row), energy, features.as_dict())
@@ -182,7 +184,7 @@ def held_out(
         np.array([m.graph.macs * m.batch for m in train], float), train_measured
     )
     linear = WholeModelLinear(train)
-    forest = PerClassForest([(c, x, e) for f, c, x, e, _ in layers if f != held])
+    forest = PerClassForest([(c, x, e) for f, c, x, e, _ in layers if f != held and e > 0])
     forest_affine = AffineCorrection().fit(np.array([forest.model_sum(m) for m in train]), train_measured)
     summed = [m for m in train if (m.model, m.batch) in layer_sums]
     floor = AffineCorrection().fit(
@@ -218,7 +220,7 @@ def held_out(
         predictor = profile.families.get(row_family(features, profile)) or profile.generic
         assert predictor is not None
         ours = math.exp(predictor.predict_log([features])[0]) + data.overhead_j
-        layer_pairs.append((energy, ours, float(forest.predict(class_name, [x])[0])))
+        layer_pairs.append((energy, ours, float(forest.predict(class_name, [x])[0]), class_name))
     return results, layer_pairs
 
 
@@ -352,7 +354,7 @@ def main() -> None:
         sys.exit(f"need whole-model rows of at least 2 architecture families, found {families}")
     candidates = options.candidates.split(",")
     per_family: dict[str, dict[str, list]] = {}
-    layer_pairs: list[tuple[float, float, float]] = []
+    layer_pairs: list[tuple[float, float, float, str]] = []
     for held in families:
         per_family[held], pairs = held_out(data, models, layers, held, candidates, sums)
         layer_pairs += pairs
@@ -380,9 +382,10 @@ def main() -> None:
     coverage, width = interval_metrics(overall["energy-lint"])
     loo = leave_one_model_out(models)
     loo_errors = np.abs(errors(loo))
-    measured_layers = np.log([p[0] for p in layer_pairs])
-    ours_layers = np.log([p[1] for p in layer_pairs])
-    forest_layers = np.log([p[2] for p in layer_pairs])
+    positive = [p for p in layer_pairs if p[0] > 0]
+    measured_layers = np.log([p[0] for p in positive])
+    ours_layers = np.log([p[1] for p in positive])
+    forest_layers = np.log([p[2] for p in positive])
     how = "no prior (trees on log energy)" if options.no_prior else "trees over the physical prior"
     picture = plot(overall, BENCHMARKS / f"{options.section}.png", f"{options.section}: families held out")
     command = " ".join(
@@ -412,7 +415,8 @@ def main() -> None:
         f"{coverage:.0%} of held-out models (target 85-95%), median high/low {width:.2f} (target <= 2.5).",
         f"Whole-model linear fit left out one model at a time (not one family): RMSPE "
         f"{metrics(loo)[0]:.1%}, median {np.median(loo_errors):.1%} over {len(loo)} models.",
-        f"Layer rows of the held-out families ({len(layer_pairs)}): energy-lint RMSPE "
+        f"Layer rows of the held-out families ({len(positive)} with time of their own, "
+        f"{len(layer_pairs) - len(positive)} with none): energy-lint RMSPE "
         f"{rmspe(measured_layers, ours_layers):.1%}, "
         f"per-class RF {rmspe(measured_layers, forest_layers):.1%} (tiny rows blow RMSPE up); median "
         f"|error| {np.median(np.abs(np.expm1(ours_layers - measured_layers))):.1%} and "
@@ -423,12 +427,34 @@ def main() -> None:
         "measured layer rows, summed, through an affine fit on the training models, i.e. the "
         "error that would remain if every layer were predicted exactly.",
         f"Plot: benchmarks/{picture.name} (predicted against measured, every model predicted with its "
-        "family held out).",
+        "family held out).", "",
+        "Where the layer sums go wrong: per layer class over the held-out families' layer rows, "
+        "energy-lint's predicted minus measured energy, as a share of all those rows' measured energy "
+        "(the largest 12 by size; rows with no time of their own count as 0 J measured):", "",
+        class_table(layer_pairs),
     ])  # fmt: skip
     print(body)
     write_predictions(overall["_rows"], BENCHMARKS / f"{options.section}-predictions.csv")
     if options.write:
         write_section(options.section, body)
+
+
+def class_table(layer_pairs: list[tuple[float, float, float, str]]) -> str:
+    total = sum(p[0] for p in layer_pairs)
+    by_class: dict[str, list] = defaultdict(lambda: [0, 0, 0.0, 0.0])
+    for measured, ours, _forest, class_name in layer_pairs:
+        entry = by_class[class_name]
+        entry[0] += 1
+        entry[1] += measured == 0
+        entry[2] += measured
+        entry[3] += ours
+    ranked = sorted(by_class.items(), key=lambda item: -abs(item[1][3] - item[1][2]))[:12]
+    rows = [
+        [name, n, zero, f"{measured / total:.1%}", f"{ours / total:.1%}", f"{(ours - measured) / total:+.1%}"]
+        for name, (n, zero, measured, ours) in ranked
+    ]
+    header = ["class", "rows", "with no time", "measured share", "predicted share", "predicted - measured"]
+    return markdown_table(header, rows, right=[1, 2, 3, 4, 5])
 
 
 def write_predictions(rows: list[dict], path: Path) -> None:
