@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..estimation.families import FREE
+from ..estimation.families import FREE, GENERIC
 from ..estimation.features import COMMON, row_features
 from ..estimation.prior import STEPS, Prior, combine
 from ..estimation.profile import FamilyPredictor
@@ -378,13 +378,15 @@ def fit_families(
 
     jobs, few = [], []
     for family, items in sorted(data.by_family.items()):
+        if family == GENERIC:
+            continue  # layers of no family (custom classes) train the generic predictor only
         if len(items) >= MIN_FAMILY_ROWS:
             jobs.append((family, items, data.names[family]))
         elif len(items) >= MIN_PRIOR_ROWS and data.use_prior and _has_prior(data.names[family]):
             few.append((family, items, data.names[family]))
     everything = [item for items in data.by_family.values() for item in items]
     common = len(COMMON)
-    jobs.append(("generic", [(values[:common], y, g) for values, y, g in everything], COMMON))
+    jobs.append((GENERIC, [(values[:common], y, g) for values, y, g in everything], COMMON))
     if len(everything) < 2:
         raise ValueError(f"{len(everything)} usable layer rows: too few to fit anything")
 

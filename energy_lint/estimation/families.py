@@ -96,6 +96,11 @@ FAMILIES: tuple[str, ...] = tuple(_FAMILIES)
 FREE = "free"
 """Inference no-ops (Dropout, noise, InputLayer): they cost nothing and are never measured."""
 GENERIC = "generic"
+RELATED = {"conv_transpose": "conv", "depthwise_conv": "conv", "separable_conv": "conv"}
+"""A family with no predictor of its own in a profile is priced by its related family's, which
+reads the same features (kernel, strides, channels, groups), before falling back to the generic
+one, which knows sizes only: a transposed convolution costs about what a convolution of its MACs
+and shapes does, not what the average layer of its size does."""
 
 
 def family_of(class_name: str, operation: bool = False) -> str:

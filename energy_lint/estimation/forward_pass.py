@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from ..graph import LayerNode, ModelGraph
-from .families import FREE, GENERIC, family_of
+from .families import FREE, GENERIC, RELATED, family_of
 from .features import node_features
 from .profile import HardwareProfile
 
@@ -24,8 +24,10 @@ class Pricing(str, Enum):
 
     FAMILY = "family"
     """By its own family's fitted predictor."""
+    RELATED = "related"
+    """By a related family's predictor (families.RELATED): the profile has none for its own."""
     GENERIC = "generic"
-    """By the generic predictor: the profile has none for its family."""
+    """By the generic predictor: the profile has none for its family or a related one."""
     FREE = "free"
     """Not at all: an inference no-op (Dropout, InputLayer) costs nothing."""
     UNKNOWN = "unknown"
@@ -45,6 +47,8 @@ class LayerEstimate:
     """The layer's params as the graph counts them (what the share left unknown weighs)."""
     reason: str | None = None
     """Why an unknown layer is unknown: no rule for its class, or an unknown layer upstream."""
+    priced_by: str = ""
+    """The family whose predictor priced it (its own, or a related one), or "" for the generic."""
     features: dict[str, float] = field(default_factory=dict, repr=False)
     """The feature values its predictor read (empty for a free or unknown layer): the training
     ratio predictors read the same ones."""
@@ -53,12 +57,16 @@ class LayerEstimate:
     def predictor(self) -> str:
         """What the reports print: the family whose predictor priced the layer, or "generic",
         "free", "unknown"."""
-        return self.family if self.pricing is Pricing.FAMILY else self.pricing.value
+        if self.pricing is Pricing.FAMILY:
+            return self.family
+        if self.pricing is Pricing.RELATED:
+            return f"{self.priced_by} (related)"
+        return self.pricing.value
 
     @property
     def priced(self) -> bool:
-        """Whether a predictor priced it (its family's or the generic one)."""
-        return self.pricing in (Pricing.FAMILY, Pricing.GENERIC)
+        """Whether a predictor priced it (its family's, a related one's or the generic one)."""
+        return self.pricing in (Pricing.FAMILY, Pricing.RELATED, Pricing.GENERIC)
 
 
 @dataclass
@@ -103,8 +111,8 @@ def price_layers(nodes: Sequence[LayerNode], profile: HardwareProfile) -> list[L
         seen[key] = entry
         values = node_features(node).as_dict()
         entry.features = values
-        entry.pricing = Pricing.FAMILY if family in profile.families else Pricing.GENERIC
-        pending[family if entry.pricing is Pricing.FAMILY else GENERIC].append((entry, values))
+        entry.priced_by, entry.pricing = _predictor_family(family, profile)
+        pending[entry.priced_by or GENERIC].append((entry, values))
     for key_, items in pending.items():
         predictor = profile.families.get(key_) or profile.generic
         if predictor is None:
@@ -119,11 +127,21 @@ def price_layers(nodes: Sequence[LayerNode], profile: HardwareProfile) -> list[L
             entry.extrapolated = predictor.outside_ranges(values)
     for entry, original in copies:
         entry.pricing = original.pricing
+        entry.priced_by = original.priced_by
         entry.features = original.features
         entry.energy_j = original.energy_j
         entry.interval_j = original.interval_j
         entry.extrapolated = original.extrapolated
     return layers
+
+
+def _predictor_family(family: str, profile: HardwareProfile) -> tuple[str, Pricing]:
+    if family in profile.families:
+        return family, Pricing.FAMILY
+    related = RELATED.get(family)
+    if related in profile.families:
+        return related, Pricing.RELATED
+    return "", Pricing.GENERIC
 
 
 def estimate(graph: ModelGraph, profile: HardwareProfile) -> Estimate:

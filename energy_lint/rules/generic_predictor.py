@@ -1,6 +1,7 @@
 """What:
-    A layer's family has no fitted predictor in the profile, so the generic predictor (fitted
-    on every family together, on common features only) priced it.
+    A layer's family has no fitted predictor in the profile, so a related family's (a
+    convolution's, for a transposed or depthwise one) or the generic predictor (fitted on every
+    family together, on common features only) priced it.
 
 Why:
     The generic predictor knows sizes but not the family's own cost structure (kernel size,
@@ -25,7 +26,13 @@ SEVERITY = WARNING
 
 def check(model: ModelResult) -> Iterator[Finding]:
     for layer in model.estimate.layers:
-        if layer.pricing is Pricing.GENERIC:
+        if layer.pricing is Pricing.RELATED:
+            yield Finding(
+                f"{layer.name} ({layer.type}, family {layer.family}) has no fitted predictor in this "
+                f"profile: the related {layer.priced_by} predictor priced it",
+                layer=layer.name,
+            )
+        elif layer.pricing is Pricing.GENERIC:
             yield Finding(
                 f"{layer.name} ({layer.type}, family {layer.family}) has no fitted predictor in this "
                 "profile: the generic one priced it",
