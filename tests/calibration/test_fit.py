@@ -73,3 +73,22 @@ def test_rows_from_elsewhere_with_only_the_contract_columns_fit_a_profile(tmp_pa
     profile = load_profile(out)
     assert set(profile.families) == {"dense"} and profile.families["dense"].info["rows"] == 40
     assert profile.meta["dataset"]["model_rows"] == 0 and profile.correction.kind == "none"
+
+
+def test_layers_of_no_family_train_only_the_generic_predictor_never_a_family_named_generic() -> None:
+    """A 'generic' family would shadow the generic predictor for every layer without a family
+    of its own (price_layers looks the family name up first)."""
+    from energy_lint.calibration.fit import fit_families
+
+    inner = {"module": "keras.layers", "class_name": "Dense", "config": {"units": 8}}
+    custom = [  # TimeDistributed is read, and belongs to no family
+        {"layer_class": "TimeDistributed", "layer_config": {"layer": inner}, "input_shape": [4, 10 + i, 16],
+         "energy_j": str(0.01 + i * 1e-4), "source": f"m{i % 5}.json:td"}
+        for i in range(20)
+    ]  # fmt: skip
+    dense = [dense_row(16 * (1 + i), 1e-3 * (1 + i), f"d{i % 5}.json:dense") for i in range(20)]
+    data = collect([*custom, *dense])
+    assert len(data.by_family["generic"]) == 20 and len(data.by_family["dense"]) == 20
+    families, generic = fit_families(data, ("random_forest",), nested=False, validate=False)
+    assert "generic" not in families and set(families) == {"dense"}
+    assert generic.family == "generic" and generic.rows == 40
