@@ -28,3 +28,20 @@ def test_every_section_ends_before_the_next_begins_and_none_repeats() -> None:
             open_section = None
     assert open_section is None, f"{open_section!r} never ends"
     assert len(seen) >= 10
+
+
+def test_the_readme_quotes_the_default_profiles_accuracy_as_the_benchmark_wrote_it() -> None:
+    """README's figures for the default profile are those of benchmarks/accuracy.py's section for
+    the campaign it was fitted on."""
+    from energy_lint.estimation.profile import PREFERRED
+
+    readme = (RESULTS.parents[1] / "README.md").read_text()
+    text = RESULTS.read_text()
+    section = text.split("<!-- BEGIN accuracy-cpu-xeon-2core-tf-ctx2 -->")[1].split("<!-- END")[0]
+    overall = re.search(
+        r"energy-lint RMSPE ([\d.]+%) against ([\d.]+%) for `a\*MACs\+b` \(([\d.]+x)", section
+    )
+    assert overall is not None
+    rmspe, _macs, times = overall.groups()
+    assert f"The default, `{PREFERRED[0]}`" in readme
+    assert f"off by {rmspe} RMSPE, {times} closer than `a*MACs+b`" in " ".join(readme.split())

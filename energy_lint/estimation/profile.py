@@ -178,12 +178,16 @@ def available_profiles() -> list[tuple[str, Path]]:
     return found
 
 
-PREFERRED = ("cpu-xeon-2core-tf", "h100-torch-fp32")
-"""Bundled profiles in the order `check` prefers them when none is configured. The H100 profile
-(GPU energy measured by NVML) is to come first once its calibration is complete (issue 6); with
-its first 490 rows it is bundled for trying out (--profile h100-torch-fp32), not the default.
-cpu-epyc-2core-tf (643 forward rows, 240 training-step rows) is the one with training
-predictors: --profile cpu-epyc-2core-tf for training estimates on a CPU."""
+PREFERRED = ("cpu-xeon-2core-tf-ctx", "cpu-xeon-2core-tf", "h100-torch-fp32")
+"""Bundled profiles in the order `check` prefers them when none is configured.
+cpu-xeon-2core-tf-ctx is fitted on layers timed inside their running models (a tf.function, XLA
+off) on a 2-core Xeon, and judged on whole models of architecture families it never saw
+(benchmarks/RESULTS.md); cpu-xeon-2core-tf, fitted on layers measured one by one on the same
+machine kind, stays for comparison. The H100 profile (GPU energy measured by NVML) is to come
+first once its calibration is complete (issue 6); with its first 490 rows it is bundled for
+trying out (--profile h100-torch-fp32), not the default. cpu-epyc-2core-tf (643 forward rows, 240
+training-step rows) is the one with training predictors: --profile cpu-epyc-2core-tf for training
+estimates on a CPU."""
 
 
 def default_profile() -> Path:
