@@ -81,16 +81,7 @@ class ConstantResidual:
 
 
 def _constant_ensemble(model: ConstantResidual) -> TreeEnsemble:
-    leaf = np.array([-1])
-    return TreeEnsemble(
-        leaf,
-        np.zeros(1),
-        leaf,
-        leaf,
-        np.array([model.value]),
-        np.zeros(1, dtype=int),
-        n_features=model.n_features,
-    )
+    return TreeEnsemble.constant(model.value, model.n_features)
 
 
 EXPORTERS: dict[str, Callable[[Any], TreeEnsemble]] = {
@@ -163,7 +154,7 @@ def _ranges(x: np.ndarray, names: Sequence[str]) -> dict[str, tuple[float, float
 
 def _prior(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> Prior | None:
     """The family's prior fitted on these rows (log_macs and log_bytes among the features)."""
-    if "log_macs" not in names or "log_bytes" not in names:
+    if not _has_prior(names):
         return None
     columns = _columns(x, names)
     steps = np.expm1(columns[STEPS]) if STEPS in columns else None
@@ -391,24 +382,25 @@ def fit_families(
         raise ValueError(f"{len(everything)} usable layer rows: too few to fit anything")
 
     def one(family: str, items: list, names: Sequence[str]) -> FittedPredictor:
-        x = np.array([values for values, _, _ in items], dtype=np.float64)
-        y = np.array([target for _, target, _ in items])
-        groups = np.array([group for _, _, group in items])
-        return fit_predictor(family, x, y, groups, names, candidates, data.use_prior, nested, validate)
+        return fit_predictor(family, *item_arrays(items), names, candidates, data.use_prior, nested, validate)
 
     def alone(family: str, items: list, names: Sequence[str]) -> FittedPredictor:
-        x = np.array([values for values, _, _ in items], dtype=np.float64)
-        y = np.array([target for _, target, _ in items])
-        groups = np.array([group for _, _, group in items])
         fitted = fit_predictor(
-            family, x, y, groups, names, (PRIOR_ALONE,), True, nested=False, validate=False
+            family, *item_arrays(items), names, (PRIOR_ALONE,), use_prior=True, nested=False, validate=False
         )
-        fitted.cv = f"prior alone: {len(y)} rows, too few for trees (< {MIN_FAMILY_ROWS}); not validated"
+        fitted.cv = f"prior alone: {len(items)} rows, too few for trees (< {MIN_FAMILY_ROWS}); not validated"
         return fitted
 
     fitted = Parallel(n_jobs=min(N_JOBS, len(jobs)))(delayed(one)(*job) for job in jobs)
     generic = fitted.pop()
     return {p.family: p for p in [*fitted, *(alone(*job) for job in few)]}, generic
+
+
+def item_arrays(items: Sequence[tuple[list[float], float, str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(features, log energies, groups) of a family's Dataset items."""
+    x = np.array([values for values, _, _ in items], dtype=np.float64)
+    y = np.array([target for _, target, _ in items])
+    return x, y, np.array([group for _, _, group in items])
 
 
 def _has_prior(names: Sequence[str]) -> bool:

@@ -20,7 +20,7 @@ from ..errors import EnergyLintError
 from ..estimation.forward_pass import estimate
 from ..estimation.profile import FamilyPredictor, HardwareProfile
 from ..graph import ModelGraph, read_model
-from .fit import EXPORTERS, N_JOBS, Dataset, FittedPredictor, fit_one, grouped_folds
+from .fit import EXPORTERS, N_JOBS, Dataset, FittedPredictor, fit_one, grouped_folds, item_arrays
 
 FOLDS = 5
 
@@ -89,8 +89,7 @@ def _refit(
         jobs.append((family, chosen, kept))
 
     def one(family: str, chosen: FittedPredictor, items: list) -> FamilyPredictor:
-        x = np.array([values for values, _, _ in items], dtype=np.float64)
-        y = np.array([target for _, target, _ in items])
+        x, y, _groups = item_arrays(items)
         model = fit_one(chosen.kind, x, y, chosen.features, data.use_prior)
         return FamilyPredictor(
             family, chosen.features, EXPORTERS[chosen.kind](model.model), chosen.interval_log,

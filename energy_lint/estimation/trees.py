@@ -92,6 +92,14 @@ class TreeEnsemble:
         )
 
     @classmethod
+    def constant(cls, value: float, n_features: int) -> TreeEnsemble:
+        """One tree of one leaf: every row gets `value` (a family priced by its prior alone)."""
+        leaf = np.array([-1])
+        return cls(
+            leaf, np.zeros(1), leaf, leaf, np.array([value]), np.zeros(1, dtype=int), n_features=n_features
+        )
+
+    @classmethod
     def load(cls, path: Path) -> TreeEnsemble:
         """Load without pickle: a file that needs unpickling is refused by numpy."""
         with np.load(path, allow_pickle=False) as data:

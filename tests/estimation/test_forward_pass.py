@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from energy_lint.estimation.features import COMMON, node_features
@@ -19,17 +18,7 @@ DECODER = Path(__file__).resolve().parents[2] / "calibration" / "models" / "conv
 
 
 def constant(joules: float, names: tuple[str, ...], family: str) -> FamilyPredictor:
-    leaf = np.array([-1])
-    trees = TreeEnsemble(
-        leaf,
-        np.zeros(1),
-        leaf,
-        leaf,
-        np.array([math.log(joules)]),
-        np.zeros(1, dtype=int),
-        n_features=len(names),
-    )
-    return FamilyPredictor(family, names, trees, (0.0, 0.0), {})
+    return FamilyPredictor(family, names, TreeEnsemble.constant(math.log(joules), len(names)), (0.0, 0.0), {})
 
 
 def test_a_transposed_convolution_is_priced_by_the_convolutions_before_the_generic_predictor() -> None:

@@ -21,10 +21,7 @@ PRIOR = Prior(1e-3, 1e10, 1e9, residual_range=(-0.2, 0.4))
 
 def constant(value: float, n_features: int) -> TreeEnsemble:
     """One leaf: every layer gets the same residual."""
-    one = np.array([-1])
-    return TreeEnsemble(
-        one, np.zeros(1), one, one, np.array([value]), np.zeros(1, dtype=int), n_features=n_features
-    )
+    return TreeEnsemble.constant(value, n_features)
 
 
 def row(log_macs: float, log_bytes: float) -> dict[str, float]:
