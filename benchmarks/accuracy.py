@@ -39,6 +39,7 @@ import math
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -121,17 +122,23 @@ def without(data: Dataset, held: str) -> Dataset:
     return kept
 
 
+def forward_layer_rows(rows: list[dict], context: str | None) -> Iterator[dict]:
+    """The forward-pass layer rows (no Model, no Identity overhead row) of this context, or of
+    every context."""
+    for row in rows:
+        if pass_of(row) != FORWARD or row.get("layer_class") in ("Model", "Identity"):
+            continue
+        if not context or context_of(row) == context:
+            yield row
+
+
 def layer_rows(rows: list[dict], context: str | None) -> list[tuple[str, str, list[float], float, dict]]:
     """(architecture family, class, seven features, measured energy, energy-lint features) of
     every usable forward layer row, for the per-class RF and the layer-level comparison. Rows
     with no time of their own (0 J: fused into a neighbour, or no kernel at all) are kept for
     the per-class sums; the RF and the RMSPE take positive rows only."""
     out = []
-    for row in rows:
-        if pass_of(row) != FORWARD or row.get("layer_class") in ("Model", "Identity"):
-            continue
-        if context and context_of(row) != context:
-            continue
+    for row in forward_layer_rows(rows, context):
         try:
             features = row_features(row)
             energy = float(row["energy_j"])
@@ -148,10 +155,8 @@ def layer_rows(rows: list[dict], context: str | None) -> list[tuple[str, str, li
 def measured_layer_sums(rows: list[dict], context: str | None) -> dict[tuple[str, int], float]:
     """(model, batch) -> the sum of the energies of its forward layer rows timed in that model."""
     sums: dict[tuple[str, int], float] = defaultdict(float)
-    for row in rows:
-        if pass_of(row) != FORWARD or row.get("layer_class") == "Model" or not row.get("model"):
-            continue
-        if context and context_of(row) != context:
+    for row in forward_layer_rows(rows, context):
+        if not row.get("model"):
             continue
         try:
             sums[(str(row["model"]), int(float(row["batch_size"])))] += float(row["energy_j"])
