@@ -10,9 +10,11 @@ import io
 import json
 import math
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ..errors import ModelReadError
 from .killable import read_killable
@@ -57,9 +59,10 @@ def sniff(head: bytes) -> str:
     return "unknown"
 
 
-def read_raw_model(path: Path) -> RawModel:
-    name = str(path)
-    expected = _expected_format(path, name)
+@contextmanager
+def open_model_file(name: str, path: Path) -> Iterator[BinaryIO]:
+    """`path` opened for reading. A directory, a pipe or a device, a missing file and an OS error
+    while reading (inside the block too) are the file's one-line ModelReadError."""
     if path.is_dir():
         raise ModelReadError(name, "is a directory, not a model file")
     if path.exists() and not path.is_file():
@@ -67,11 +70,18 @@ def read_raw_model(path: Path) -> RawModel:
         raise ModelReadError(name, "is not a regular file (a pipe or a device?)")
     try:
         with path.open("rb") as handle:
-            head = handle.read(16)
+            yield handle
     except FileNotFoundError:
         raise ModelReadError(name, "no such file") from None
     except OSError as error:
         raise ModelReadError(name, f"cannot be read: {error.strerror or error}") from None
+
+
+def read_raw_model(path: Path) -> RawModel:
+    name = str(path)
+    expected = _expected_format(path, name)
+    with open_model_file(name, path) as handle:
+        head = handle.read(16)
     return _read_sniffed(name, path, expected, head, path)
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ...errors import EnergyLintError, ModelReadError
-from ..files import check_content
+from ..files import check_content, open_model_file
 from ..model import ModelGraph
 from .proto import prune, prune_file
 from .reader import read_onnx
@@ -20,19 +20,10 @@ __all__ = ["read_onnx_bytes", "read_onnx_file"]
 
 def read_onnx_file(path: Path, batch_size: int, input_shapes: Sequence[Sequence[int]]) -> ModelGraph:
     name = str(path)
-    if path.is_dir():
-        raise ModelReadError(name, "is a directory, not a model file")
-    if path.exists() and not path.is_file():
-        raise ModelReadError(name, "is not a regular file (a pipe or a device?)")
-    try:
-        with path.open("rb") as handle:
-            check_content(name, path, "onnx", handle.read(16))
-            size = os.fstat(handle.fileno()).st_size
-            return _read(name, lambda: prune_file(handle.fileno(), size), batch_size, input_shapes)
-    except FileNotFoundError:
-        raise ModelReadError(name, "no such file") from None
-    except OSError as error:
-        raise ModelReadError(name, f"cannot be read: {error.strerror or error}") from None
+    with open_model_file(name, path) as handle:
+        check_content(name, path, "onnx", handle.read(16))
+        size = os.fstat(handle.fileno()).st_size
+        return _read(name, lambda: prune_file(handle.fileno(), size), batch_size, input_shapes)
 
 
 def read_onnx_bytes(
