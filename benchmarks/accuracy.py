@@ -342,7 +342,16 @@ def main() -> None:
     parser.add_argument("--no-prior", action="store_true", help="trees on log energy alone (the ablation)")
     parser.add_argument("--write", action="store_true", help="replace the section in benchmarks/RESULTS.md")
     parser.add_argument("--section", default="accuracy", help="the RESULTS.md section to replace")
+    parser.add_argument(
+        "--hold-out",
+        action="append",
+        default=[],
+        metavar="FAMILY",
+        help="hold out only this family (repeatable): a quick look while modelling; not with --write",
+    )
     options = parser.parse_args()
+    if options.hold_out and options.write:
+        parser.error("--hold-out gives a partial table: it cannot --write a RESULTS.md section")
     paths = [*options.paths, *options.csv]
     if not paths:
         parser.error("give at least one measurements CSV (--csv PATH)")
@@ -357,6 +366,9 @@ def main() -> None:
     families = sorted({family(m.model) for m in models})
     if len(families) < 2:
         sys.exit(f"need whole-model rows of at least 2 architecture families, found {families}")
+    if unknown := set(options.hold_out) - set(families):
+        sys.exit(f"--hold-out: no whole-model rows of {sorted(unknown)}; families: {families}")
+    families = sorted(options.hold_out) or families
     candidates = options.candidates.split(",")
     per_family: dict[str, dict[str, list]] = {}
     layer_pairs: list[tuple[float, float, float, str]] = []

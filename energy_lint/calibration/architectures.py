@@ -1,6 +1,7 @@
 """Random but valid Keras models, for coverage beyond keras.applications (as nn-Meter samples
-its kernels): CNNs (plain, residual, depthwise-separable), MLPs, transformer encoder blocks and
-RNNs with sampled widths, kernels, strides, resolutions and batch sizes, large layers included.
+its kernels): CNNs (plain, residual, depthwise-separable), MLPs, transformer encoder blocks,
+RNNs, and grouped-convolution CNNs (ConvNeXt and ResNeXt blocks) with sampled widths, kernels,
+strides, resolutions and batch sizes, large layers included.
 
 Deterministic: model `index` of a family depends only on (seed, family, index), so the files
 can be written again anywhere, and a model's id ("rand-cnn-0042") names its family before the
@@ -14,11 +15,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-FAMILIES = ("rand-cnn", "rand-rescnn", "rand-sepcnn", "rand-mlp", "rand-transformer", "rand-rnn")
+FAMILIES = (
+    "rand-cnn",
+    "rand-rescnn",
+    "rand-sepcnn",
+    "rand-mlp",
+    "rand-transformer",
+    "rand-rnn",
+    "rand-groupcnn",
+)
+"""Sampled round-robin: `count` a multiple of len(FAMILIES) gives each family indices 0..count/7-1,
+and a family added last leaves the first models of the others as they were."""
 BATCHES = (1, 2, 4, 8, 16, 32, 64)
 MAX_BATCH_MACS = 6e9
 """Largest work of one pass (MACs x batch) a sampled run gets: about 0.2 s on 2 cores here, so
 that a model takes seconds to profile and the campaign yields thousands of rows an hour."""
+SLOWER_PER_MAC = {"rand-groupcnn": 10.0}
+"""How much slower than the MACs say a family runs, for its work limit: TensorFlow runs a grouped
+convolution on a CPU (XLA) about 100x slower per MAC than a plain one (ConvNeXt's 7x7 depthwise
+Conv2D: 0.3 GMAC/s here), and in a ConvNeXt block it is a few percent of the MACs."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +67,8 @@ def generate(out_dir: Path, count: int, seed: int = 0) -> list[Sampled]:
             staging.replace(path)
             keras.backend.clear_session()
         macs = max(read_model(path).macs, 1)
-        batches = [b for b in BATCHES if b * macs <= MAX_BATCH_MACS] or [1]
+        limit = MAX_BATCH_MACS / SLOWER_PER_MAC.get(family, 1.0)
+        batches = [b for b in BATCHES if b * macs <= limit] or [1]
         sampled.append(Sampled(path, rng.choice(batches)))
     return sampled
 
@@ -205,6 +221,39 @@ def _rnn(keras: Any, rng: random.Random, name: str) -> Any:
     return keras.Model(inputs, keras.layers.Dense(rng.choice([1, 10, 100]))(x), name=name)
 
 
+def _grouped_cnn(keras: Any, rng: random.Random, name: str) -> Any:
+    """ConvNeXt blocks (a depthwise Conv2D with groups = channels, LayerNormalization, an inverted
+    Dense bottleneck) or ResNeXt blocks (1x1, a grouped 3x3 or larger, 1x1), in stages that halve
+    the resolution: the grouped convolutions keras.applications' ConvNeXt and RegNet use."""
+    inputs = _image_input(keras, rng)
+    width = 8 * max(1, _log_int(rng, 16, 96) // 8)
+    patch = rng.choice([2, 4])
+    x = keras.layers.Conv2D(width, patch, strides=patch)(inputs)
+    convnext = rng.random() < 0.5
+    for stage in range(rng.randint(1, 4)):
+        if stage:
+            if x.shape[1] < 4:
+                break
+            width = min(768, width * 2)
+            x = keras.layers.Conv2D(width, 2, strides=2)(x)
+        for _ in range(rng.randint(1, 3)):
+            kernel = rng.choice([3, 5, 7])
+            if convnext:
+                y = keras.layers.Conv2D(width, kernel, padding="same", groups=width)(x)
+                y = keras.layers.LayerNormalization(epsilon=1e-6)(y)
+                y = keras.layers.Dense(4 * width, activation="gelu")(y)
+                y = keras.layers.Dense(width)(y)
+            else:
+                groups = rng.choice([g for g in (2, 4, 8, 16, 32, width // 4, width) if g and width % g == 0])
+                y = keras.layers.ReLU()(keras.layers.BatchNormalization()(keras.layers.Conv2D(width, 1)(x)))
+                y = keras.layers.Conv2D(width, kernel, padding="same", groups=groups, use_bias=False)(y)
+                y = keras.layers.ReLU()(keras.layers.BatchNormalization()(y))
+                y = keras.layers.BatchNormalization()(keras.layers.Conv2D(width, 1)(y))
+            x = keras.layers.Add()([x, y])
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    return keras.Model(inputs, keras.layers.Dense(rng.choice([10, 100, 1000]))(x), name=name)
+
+
 _BUILDERS: dict[str, Callable[[Any, random.Random, str], Any]] = {
     "rand-cnn": _plain_cnn,
     "rand-rescnn": _residual_cnn,
@@ -212,4 +261,5 @@ _BUILDERS: dict[str, Callable[[Any, random.Random, str], Any]] = {
     "rand-mlp": _mlp,
     "rand-transformer": _transformer,
     "rand-rnn": _rnn,
+    "rand-groupcnn": _grouped_cnn,
 }
