@@ -23,9 +23,10 @@ from .fit import (
     FittedPredictor,
     architecture_of,
     call_overhead,
+    context_of,
     fit_families,
 )
-from .measurements import FORWARD, TRAIN, pass_of
+from .measurements import FORWARD, IN_MODEL, TRAIN, pass_of
 
 MIN_PAIRS = 12
 """Below this many measured pairs no training predictor is fitted: the profile predicts
@@ -33,11 +34,19 @@ inference only, rather than a ratio guessed from a handful of layers."""
 
 
 def _configuration(row: dict[str, Any]) -> str:
+    """What a forward row and a training row share: the layer configuration measured alone, or,
+    in context, the same layer (its source, "model.json:name") at the same batch."""
+    if context_of(row) == IN_MODEL:
+        return json.dumps([IN_MODEL, row.get("source"), row.get("batch_size")])
     return json.dumps([row["layer_class"], row["layer_config"], row["input_shape"]], sort_keys=True)
 
 
-def pairs(rows: Sequence[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """(forward row, training row) of every configuration measured both ways."""
+def pairs(
+    rows: Sequence[dict[str, Any]], context: str | None = None
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(forward row, training row) of every configuration measured both ways; `context` keeps
+    only layer rows measured that way ("alone", "in-model")."""
+    rows = [r for r in rows if context is None or context_of(r) == context]
     forward = {_configuration(r): r for r in rows if pass_of(r) == FORWARD}
     return [
         (forward[_configuration(r)], r) for r in rows if pass_of(r) == TRAIN and _configuration(r) in forward
@@ -48,12 +57,12 @@ def _above(energy: float, overhead: float) -> float:
     return max(energy - overhead, OVERHEAD_FLOOR * energy)
 
 
-def ratio_dataset(rows: Sequence[dict[str, Any]]) -> Dataset:
+def ratio_dataset(rows: Sequence[dict[str, Any]], context: str | None = None) -> Dataset:
     """Per family, the pairs as fit.collect gives forward rows: (features, target, architecture),
     the target being the log of the step/forward ratio, each above its mode's call overhead."""
     forward_overhead, train_overhead = call_overhead(rows, FORWARD), call_overhead(rows, TRAIN)
     data = Dataset(overhead_j=forward_overhead)
-    for forward, train in pairs(rows):
+    for forward, train in pairs(rows, context):
         if forward["layer_class"] in ("Model", "Identity"):
             continue
         try:
@@ -73,11 +82,11 @@ def ratio_dataset(rows: Sequence[dict[str, Any]]) -> Dataset:
 
 
 def fit_ratios(
-    rows: Sequence[dict[str, Any]], candidates: Sequence[str] = CANDIDATES
+    rows: Sequence[dict[str, Any]], candidates: Sequence[str] = CANDIDATES, context: str | None = None
 ) -> tuple[dict[str, FittedPredictor], FittedPredictor] | None:
     """A ratio predictor per family with enough pairs, and a generic one over all pairs, fitted
     exactly as the forward predictors are (fit.fit_families); None below MIN_PAIRS pairs."""
-    data = ratio_dataset(rows)
+    data = ratio_dataset(rows, context)
     if sum(len(items) for items in data.by_family.values()) < MIN_PAIRS:
         return None
     return fit_families(data, candidates)
@@ -98,10 +107,13 @@ def model_pairs(rows: Sequence[dict[str, Any]], profile: HardwareProfile) -> lis
 
 
 def training_section(
-    rows: Sequence[dict[str, Any]], profile: HardwareProfile, candidates: Sequence[str] = CANDIDATES
+    rows: Sequence[dict[str, Any]],
+    profile: HardwareProfile,
+    candidates: Sequence[str] = CANDIDATES,
+    context: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """profile.json's "training" entry and its arrays, or None without enough training rows."""
-    fitted = fit_ratios(rows, candidates)
+    fitted = fit_ratios(rows, candidates, context)
     if fitted is None:
         return None
     families, generic = fitted

@@ -142,6 +142,36 @@ def make_pass(keras: Any, model: Any, inputs: Any) -> Callable[[], Any]:
     return lambda: call(tensors)
 
 
+TRAINING_STEP = "Adam optimizer, mean squared error loss (in-context step: forward, backward, update)"
+GRADIENT_SCOPE = "gradient_tape"
+"""TensorFlow names a backward op after the forward op it differentiates, under this scope:
+"gradient_tape/model/conv/Conv2DBackpropInput" belongs to layer "conv"."""
+
+
+def make_train_step(keras: Any, model: Any, inputs: Any, targets: Any) -> Callable[[], Any]:
+    """One training step (forward in training mode, mean squared error, gradients, an Adam
+    update) in a tf.function, XLA off, as Keras' own fit runs it on this path: every op keeps its
+    layer's name scope, so a layer's row holds its forward and backward time. The optimizer's
+    update ops run under no layer: they are the model's overhead, in its whole-model row."""
+    import tensorflow as tf
+
+    tensors = keras.tree.map_structure(tf.constant, inputs)
+    expected = keras.tree.map_structure(tf.constant, targets)
+    optimizer = keras.optimizers.Adam()
+    loss = keras.losses.MeanSquaredError()
+    variables = model.trainable_variables
+    optimizer.build(variables)
+
+    @tf.function(jit_compile=False)
+    def step(x: Any, y: Any) -> Any:
+        with tf.GradientTape() as tape:
+            value = loss(y, model(x, training=True))
+        optimizer.apply(tape.gradient(value, variables), variables)
+        return value
+
+    return lambda: step(tensors, expected)
+
+
 def _finish(outputs: Any) -> None:
     for tensor in outputs if isinstance(outputs, (list, tuple)) else [outputs]:
         tensor.numpy()
@@ -197,12 +227,14 @@ def profile(
     warmup_seconds: float = 0.5,
     whole_seconds: float = 0.4,
     repeats: int = 6,
+    step: Callable[[], Any] | None = None,
 ) -> ContextProfile:
     """Profile `model` (built from the file `graph` was read from) on `inputs`: up to `passes`
-    passes under the profiler, fewer (5 at least) where they would take over `profile_seconds`."""
+    passes under the profiler, fewer (5 at least) where they would take over `profile_seconds`.
+    `step` profiles that instead of a forward pass (make_train_step: a training step)."""
     import tensorflow as tf
 
-    forward = make_pass(keras, model, inputs)
+    forward = step or make_pass(keras, model, inputs)
     deadline = time.perf_counter() + warmup_seconds
     _finish(forward())  # traces the function
     while time.perf_counter() < deadline:
@@ -290,8 +322,10 @@ class LayerScopes:
 
     def _resolve(self, op: str, op_type: str) -> str:
         parts = op.split("/")
-        if self.suffixed is None:
-            self.suffixed = parts[0] != self.model_name and _strip(parts[0]) == self.model_name
+        if parts[0] == GRADIENT_SCOPE:
+            parts = parts[1:]
+        if self.suffixed is None and self.model_name in (parts[0], _strip(parts[0])):
+            self.suffixed = parts[0] != self.model_name  # read off the model's own scope, not an optimizer's
         if len(parts) < 2 or self._base(parts[0]) != self.model_name:
             return OVERHEAD
         found, path = None, ""

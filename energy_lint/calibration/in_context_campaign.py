@@ -1,6 +1,8 @@
 """Measure model files in context within a time budget: per (model, batch), one row per layer
 (in-context time x the power model) and one whole-model row, appended and fsynced as they come;
-a rerun skips what the CSV holds. The power model is measured first, once per CSV."""
+a rerun skips what the CSV holds. The power model is measured first, once per CSV. With `train`,
+the same again for a training step (pass "train"), so that the training/forward ratio of a layer
+is read off two rows measured in the same model."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from ..graph import read_model
 from ..graph.files import read_raw_model
 from . import hardware, in_context, keras_backend
 from .campaign import CampaignResult, _one_line
-from .measurements import FORWARD, IN_MODEL, append_row, done_keys, repair_tail
+from .measurements import FORWARD, IN_MODEL, TRAIN, append_row, done_keys, repair_tail
 from .power_model import FILE as POWER_FILE
 from .power_model import SOURCE, PowerModel, measure_power_model
 from .suite import _key, clean_config
@@ -56,6 +58,7 @@ class InContextCampaign:
     power_models: int = 3
     intra_op: int = 2
     inter_op: int = 1
+    train: bool = False
     on_progress: Callable[[int, int, str, float], None] | None = None
     profiles: list[tuple[ModelRun, in_context.ContextProfile]] = field(default_factory=list)
 
@@ -66,7 +69,7 @@ class InContextCampaign:
         keras = keras_backend.import_keras()
         repair_tail(self.csv_path)
         done = done_keys(self.csv_path)
-        todo = [run for run in self.runs if self._model_key(run) not in done]
+        todo = [run for run in self.runs if any(self._model_key(run, m) not in done for m in self.modes)]
         result = CampaignResult(already=len(self.runs) - len(todo))
         started = time.monotonic()
         power = self.power_model(keras)
@@ -80,19 +83,24 @@ class InContextCampaign:
                 left = min(expected * (len(todo) - index), self.budget_s - (time.monotonic() - started))
                 self.on_progress(index, len(todo), f"{run.model_id} x{run.batch_size}", max(left, 0.0))
             began = time.monotonic()
-            try:
-                rows = self._measure(keras, run, power)
-            except Exception as error:  # a model Keras cannot build or run: skip, keep going
-                result.failed.append((f"{run.model_id} x{run.batch_size}", _one_line(error)))
-                continue
-            finally:
-                keras_backend.release(keras)
-            for row in rows:
-                if row["case_key"] not in done:
-                    append_row(self.csv_path, row)
-                    done.add(row["case_key"])
-            result.measured += 1
-            durations.append(time.monotonic() - began)
+            failed = False
+            for mode in [m for m in self.modes if self._model_key(run, m) not in done]:
+                try:
+                    rows = self._measure(keras, run, power, mode)
+                except Exception as error:  # a model Keras cannot build or run: skip, keep going
+                    what = f"{run.model_id} x{run.batch_size}" + (" train step" if mode == TRAIN else "")
+                    result.failed.append((what, _one_line(error)))
+                    failed = True
+                    continue
+                finally:
+                    keras_backend.release(keras)
+                for row in rows:  # a mode's rows as soon as it is measured: a failed train step keeps them
+                    if row["case_key"] not in done:
+                        append_row(self.csv_path, row)
+                        done.add(row["case_key"])
+            if not failed:
+                result.measured += 1
+                durations.append(time.monotonic() - began)
         result.remaining = len(todo) - result.measured - len(result.failed)
         return result
 
@@ -127,16 +135,24 @@ class InContextCampaign:
         power.save(path)
         return power
 
-    def _model_key(self, run: ModelRun) -> str:
-        return _key("in-context", "Model", self._relative(run.path), run.batch_size)
+    @property
+    def modes(self) -> tuple[str, ...]:
+        return (FORWARD, TRAIN) if self.train else (FORWARD,)
+
+    def _model_key(self, run: ModelRun, mode: str = FORWARD) -> str:
+        return _key("in-context", "Model", self._relative(run.path), run.batch_size, *_mode_part(mode))
 
     def _relative(self, path: Path) -> str:
         return os.path.relpath(path.resolve(), self.csv_path.parent.resolve())
 
-    def _measure(self, keras: Any, run: ModelRun, power: PowerModel) -> list[dict[str, Any]]:
+    def _measure(self, keras: Any, run: ModelRun, power: PowerModel, mode: str) -> list[dict[str, Any]]:
         graph = read_model(run.path, run.batch_size)
         model = keras_backend.build_model(keras, read_raw_model(run.path))
         inputs = keras_backend.random_inputs(model, graph)
+        step = None
+        if mode == TRAIN:
+            targets = _random_targets(keras_backend.output_shapes(model, run.batch_size))
+            step = in_context.make_train_step(keras, model, inputs, targets)
         result = in_context.profile(
             keras,
             model,
@@ -145,8 +161,20 @@ class InContextCampaign:
             passes=self.passes,
             whole_seconds=self.whole_seconds,
             repeats=self.repeats,
+            step=step,
         )
         self.profiles.append((run, result))
+        return self._rows(run, graph, result, power, keras, mode)
+
+    def _rows(
+        self,
+        run: ModelRun,
+        graph: Any,
+        result: in_context.ContextProfile,
+        power: PowerModel,
+        keras: Any,
+        mode: str,
+    ) -> list[dict[str, Any]]:
         common = {
             "device": "cpu",
             "backend": keras.backend.backend(),
@@ -158,7 +186,8 @@ class InContextCampaign:
             "batch_size": run.batch_size,
             "context": IN_MODEL,
             "model": run.model_id,
-            "pass": FORWARD,
+            "pass": mode,
+            **({"optimizer": in_context.TRAINING_STEP} if mode == TRAIN else {}),
         }
         relative = self._relative(run.path)
         rows = [
@@ -180,7 +209,7 @@ class InContextCampaign:
                 "energy_spread": result.whole_spread,
                 "family": "model",
                 "source": relative,
-                "case_key": self._model_key(run),
+                "case_key": self._model_key(run, mode),
             }
         )
         return rows
@@ -208,8 +237,25 @@ class InContextCampaign:
             "energy_spread": result.layer_spread[node.name],
             "family": family_of(node.type, node.operation),
             "source": f"{relative}:{node.name}",
-            "case_key": _key("in-context", relative, common["batch_size"], node.name),
+            "case_key": _key(
+                "in-context", relative, common["batch_size"], node.name, *_mode_part(common["pass"])
+            ),
         }
+
+
+def _mode_part(mode: str) -> tuple[str, ...]:
+    """What a training row adds to its key: forward keys stay as CSVs written before training."""
+    return (mode,) if mode != FORWARD else ()
+
+
+def _random_targets(shapes: Any) -> Any:
+    """Normal noise shaped like the model's output(s), for the mean squared error."""
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    many = bool(shapes) and isinstance(shapes[0], list)
+    targets = [rng.standard_normal(shape).astype("float32") for shape in (shapes if many else [shapes])]
+    return targets if many else targets[0]
 
 
 def _shapes(shapes: Sequence[Any]) -> Any:

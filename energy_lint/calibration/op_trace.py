@@ -8,9 +8,15 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 PASS_EVENT = "in_context_pass"
 """The name of the TraceMe each profiled pass runs under (its step_num is the pass index)."""
+ASYNC_OP = "ExecutorState::ProcessAsync::Start"
+"""An asynchronous op (a StatefulPartitionedCall into an XLA-compiled function, which is how Keras
+runs a grouped Conv2D on TensorFlow) has no "scope:Type" event: its time is under this event, whose
+`name` and `kernel_type` stats say which op it is. Read as that op, or the layer loses its time to
+the op that runs after it."""
 _OP = re.compile(r"^([^:]+):([A-Za-z_][A-Za-z0-9_]*)$")
 """TensorFlow names an op's event "scope/…/op_name:OpType"; runtime events ("ExecutorState::
 Process", "ThreadpoolListener::Record") do not match."""
@@ -44,11 +50,12 @@ def read_trace(logdir: Path) -> OpTrace:
     lines = 0
     for plane in space.planes:
         names = {key: meta.name for key, meta in plane.event_metadata.items()}
+        stat_names = {key: meta.name for key, meta in plane.stat_metadata.items()}
         for line in plane.lines:
             lines += 1
             base = line.timestamp_ns * 1000
             events = sorted(
-                ((base + e.offset_ps, e.duration_ps, names.get(e.metadata_id, "")) for e in line.events),
+                ((base + e.offset_ps, e.duration_ps, _event_name(e, names, stat_names)) for e in line.events),
                 key=lambda item: (item[0], -item[1]),
             )
             for start, duration, name in events:
@@ -74,6 +81,18 @@ def read_trace(logdir: Path) -> OpTrace:
         trace.op_types[name] = op_type
     trace.passes = [dict(p) for p in trace.passes]
     return trace
+
+
+def _event_name(event: Any, names: dict[int, str], stat_names: dict[int, str]) -> str:
+    """An event's name; for an asynchronous op's start, "scope/op:Type" from its stats."""
+    name = names.get(event.metadata_id, "")
+    if name != ASYNC_OP:
+        return name
+    stats = {
+        stat_names.get(s.metadata_id): s.str_value or stat_names.get(s.ref_value, "") for s in event.stats
+    }
+    op, kind = stats.get("name"), stats.get("kernel_type")
+    return f"{op}:{kind}" if op and kind else name
 
 
 def _self_times(events: list[tuple[int, int, str]]) -> list[tuple[int, int, int, str, str]]:

@@ -64,7 +64,7 @@ def build_profile(
     correction.info.setdefault(
         "layer_sums", "out of fold: predictors refitted without the model's architecture"
     )
-    training = training_section(rows, profile, candidates)
+    training = training_section(rows, profile, candidates, context)
     sources = _common(rows, "power_source") or {}
     times = sorted(row["measured_at"] for row in rows if row.get("measured_at"))
     meta = {

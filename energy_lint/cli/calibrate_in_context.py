@@ -66,6 +66,7 @@ def run_in_context(
     architectures_dir: Path,
     batch_sizes: Sequence[int],
     seed: int,
+    train: bool = False,
 ):
     from rich.console import Console
 
@@ -91,5 +92,5 @@ def run_in_context(
             eta = f"{eta_s / 60:.0f} min" if eta_s >= 60 else f"{eta_s:.0f} s"
             console.print(f"in context {index}/{total}, {eta} left within the budget: {what}")
 
-    campaign = InContextCampaign(runs, csv_path, budget_s=budget, on_progress=report)
+    campaign = InContextCampaign(runs, csv_path, budget_s=budget, on_progress=report, train=train)
     return campaign.run()

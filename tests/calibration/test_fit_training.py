@@ -61,3 +61,32 @@ def test_ratio_predictors_are_cross_validated_by_architecture() -> None:
     assert "GroupKFold" in generic.cv and generic.cv_rmspe["random_forest"] > 0
     for family, predictor in families.items():
         assert predictor.rows >= 12 and predictor.family == family
+
+
+def test_in_context_rows_pair_by_layer_and_batch_never_across_contexts() -> None:
+    """Two identical blocks of one model are two layers: each training row meets its own
+    forward row, and a layer measured alone never pairs with one timed inside a model."""
+    from energy_lint.calibration.measurements import IN_MODEL
+
+    def row(source: str, mode: str, energy: float, context: str = IN_MODEL) -> dict:
+        return {
+            "layer_class": "Dense",
+            "layer_config": {"units": 8},
+            "input_shape": [2, 8],
+            "batch_size": 2,
+            "source": source,
+            "context": context,
+            "pass": mode,
+            "energy_j": energy,
+        }
+
+    measured = [
+        row("net.json:block_a", FORWARD, 1.0),
+        row("net.json:block_b", FORWARD, 2.0),
+        row("net.json:block_b", TRAIN, 6.0),
+        row("net.json:block_a", TRAIN, 3.0),
+        row("dense_case", FORWARD, 9.0, context=""),
+    ]
+    found = pairs(measured)
+    assert sorted((f["energy_j"], t["energy_j"]) for f, t in found) == [(1.0, 3.0), (2.0, 6.0)]
+    assert pairs(measured, context="alone") == []

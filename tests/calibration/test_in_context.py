@@ -71,12 +71,71 @@ def test_nested_models_and_shared_layers_are_named_as_the_graph_names_them(keras
     assert all(result.layer_s[name] > 0 for name in expected if name.startswith("head/"))
 
 
-def campaign(directory: Path, model: Path, budget: float = 120.0):
+def test_a_grouped_convolution_without_bias_keeps_its_time(keras, tmp_path):
+    """Keras runs a grouped Conv2D through an XLA-compiled call, an asynchronous op with no op
+    event of its own: its time must reach the convolution, not the batch norm after it."""
+    layers = keras.layers
+    inputs = keras.Input((32, 32, 64))
+    x = layers.Conv2D(64, 3, padding="same", groups=4, use_bias=False, name="grouped")(inputs)
+    x = layers.BatchNormalization(name="bn")(x)
+    model = keras.Model(inputs, layers.Conv2D(8, 1, name="head")(x), name="grouped_net")
+    _graph, result = profiled(keras, model, tmp_path)
+    assert result.layer_s["grouped"] > result.layer_s["bn"] > 0, result.layer_s
+
+
+def test_a_training_step_times_every_layer_forward_and_backward(keras, tmp_path):
+    from energy_lint.calibration import in_context, keras_backend
+
+    graph, forward = profiled(keras, conv_net(keras), tmp_path)
+    built = keras_backend.build_model(keras, read_raw_model(tmp_path / "conv_net.json"))
+    inputs = keras_backend.random_inputs(built, graph)
+    step = in_context.make_train_step(keras, built, inputs, _zeros(2, 4))
+    trained = in_context.profile(
+        keras, built, graph, inputs, passes=5, warmup_seconds=0.1, whole_seconds=0.05, repeats=3, step=step
+    )
+    assert set(trained.layer_s) == set(forward.layer_s)
+    assert all(seconds > 0 for seconds in trained.layer_s.values()), trained.layer_s
+    # Backward ops ("gradient_tape/conv_net/conv/...") reach their layer: a step's conv costs more.
+    assert trained.layer_s["conv"] > forward.layer_s["conv"]
+    assert trained.whole_s > forward.whole_s
+
+
+def _zeros(*shape: int):
+    import numpy as np
+
+    return np.zeros(shape, dtype="float32")
+
+
+def campaign(directory: Path, model: Path, budget: float = 120.0, train: bool = False):
     from energy_lint.calibration.in_context_campaign import InContextCampaign, ModelRun
 
     return InContextCampaign(
-        [ModelRun(model, 2)], directory / "measurements.csv", budget_s=budget, passes=5, whole_seconds=0.05
+        [ModelRun(model, 2)],
+        directory / "measurements.csv",
+        budget_s=budget,
+        passes=5,
+        whole_seconds=0.05,
+        train=train,
     )
+
+
+def test_a_train_campaign_adds_training_rows_beside_the_forward_ones_and_resumes(keras, tmp_path):
+    from energy_lint.calibration.in_context import TRAINING_STEP
+    from energy_lint.calibration.measurements import FORWARD, TRAIN, pass_of
+
+    model = tmp_path / "conv_net.json"
+    model.write_text(conv_net(keras).to_json())
+    write_power_model(tmp_path)
+    campaign(tmp_path, model).run()  # forward rows first, as a campaign before --train left them
+    result = campaign(tmp_path, model, train=True).run()
+    rows = read_rows([tmp_path / "measurements.csv"])
+    assert result.measured == 1 and len(rows) == 12
+    trained = [row for row in rows if pass_of(row) == TRAIN]
+    assert len(trained) == 6 and all(row["optimizer"] == TRAINING_STEP for row in trained)
+    assert sum(pass_of(row) == FORWARD for row in rows) == 6
+    assert len({row["case_key"] for row in rows}) == 12
+    again = campaign(tmp_path, model, train=True).run()
+    assert (again.measured, again.already) == (0, 1)
 
 
 def write_power_model(directory: Path) -> None:
