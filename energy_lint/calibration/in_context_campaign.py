@@ -74,6 +74,7 @@ class InContextCampaign:
         started = time.monotonic()
         power = self.power_model(keras)
         durations: list[float] = []
+        failed_runs = 0
         for index, run in enumerate(todo):
             expected = sorted(durations)[len(durations) // 2] if durations else 0.0
             if time.monotonic() - started + expected > self.budget_s:
@@ -98,10 +99,12 @@ class InContextCampaign:
                     if row["case_key"] not in done:
                         append_row(self.csv_path, row)
                         done.add(row["case_key"])
-            if not failed:
+            if failed:
+                failed_runs += 1
+            else:
                 result.measured += 1
                 durations.append(time.monotonic() - began)
-        result.remaining = len(todo) - result.measured - len(result.failed)
+        result.remaining = len(todo) - result.measured - failed_runs
         return result
 
     def power_model(self, keras: Any) -> PowerModel:
