@@ -83,10 +83,12 @@ class TreeEnsemble:
         return self.bias + self.scale * combined
 
     def save(self, path: Path) -> None:
-        """Compressed (zip deflate, about 10x smaller for forests); `load` reads either kind."""
+        """Compressed (zip deflate, about 10x smaller for forests) in the smallest dtype that
+        holds every value exactly (XGBoost's and CatBoost's thresholds are float32 already);
+        `load` reads either kind back as int64 and float64."""
         np.savez_compressed(
             path,
-            **{name: getattr(self, name) for name in ARRAYS},
+            **{name: _compact(getattr(self, name)) for name in ARRAYS},
             meta=np.array([self.aggregate, self.rule, "float32" if self.float32_sum else "float64"]),
             numbers=np.array([self.bias, self.scale, self.n_features], dtype=np.float64),
         )
@@ -122,3 +124,15 @@ class TreeEnsemble:
             n_features=int(n_features),
             float32_sum=precision == "float32",
         )
+
+
+def _compact(array: np.ndarray) -> np.ndarray:
+    """`array` as int16/int32 or float32 where that loses nothing, else unchanged."""
+    array = np.asarray(array)
+    if array.dtype.kind in "iu":
+        for kind in (np.int16, np.int32):
+            if array.size == 0 or (array.min() >= np.iinfo(kind).min and array.max() <= np.iinfo(kind).max):
+                return array.astype(kind)
+        return array
+    narrow = array.astype(np.float32)
+    return narrow if np.array_equal(narrow.astype(array.dtype), array, equal_nan=True) else array

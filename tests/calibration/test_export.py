@@ -58,6 +58,23 @@ def test_exported_ensemble_equals_library_predict(kind: str, data, tmp_path: Pat
     )
 
 
+@pytest.mark.parametrize("kind", sorted(EXPORTERS))
+def test_saved_arrays_are_compact_and_load_back_exactly(kind: str, data, tmp_path: Path) -> None:
+    """Bundled profiles must stay small: node indices fit int16 or int32, and float32 thresholds
+    and leaves (XGBoost's, CatBoost's) are stored as float32; nothing changes on the way back."""
+    x_train, y_train, _ = data
+    ensemble = EXPORTERS[kind](fitted(kind, x_train, y_train))
+    path = tmp_path / f"{kind}.npz"
+    ensemble.save(path)
+    with np.load(path) as stored:
+        assert stored["left"].dtype.itemsize <= 4 and stored["feature"].dtype == np.int16
+        narrow = np.array_equal(ensemble.threshold.astype(np.float32), ensemble.threshold)
+        assert (stored["threshold"].dtype == np.float32) == narrow
+    loaded = TreeEnsemble.load(path)
+    for name in ("feature", "threshold", "left", "right", "value", "roots"):
+        np.testing.assert_array_equal(getattr(loaded, name), getattr(ensemble, name))
+
+
 def test_a_pickled_array_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "hostile.npz"
     np.savez(path, feature=np.array([object()], dtype=object))
