@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from energy_lint.cli.app import cli
@@ -36,3 +37,45 @@ def test_a_missing_model_path_is_one_line_and_exit_2(tmp_path):
     assert result.output.strip().splitlines() == [
         f"error: {tmp_path / 'no.json'}: no such model file or directory"
     ]
+
+
+def test_train_profiles_a_training_step_beside_the_forward_pass(tmp_path):
+    """`--in-context --train` through the real CLI on a small model: forward and training rows,
+    the training ones naming the step they timed."""
+    pytest.importorskip("tensorflow")
+    from energy_lint.calibration import keras_backend
+    from energy_lint.calibration.in_context import TRAINING_STEP
+    from energy_lint.calibration.measurements import TRAIN, pass_of, read_rows
+    from energy_lint.calibration.power_model import PowerModel
+
+    keras = keras_backend.import_keras()
+    inputs = keras.Input((16,))
+    hidden = keras.layers.Dense(32, activation="relu", name="hidden")(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(4, name="out")(hidden), name="tiny")
+    (tmp_path / "tiny.json").write_text(model.to_json())
+    PowerModel(watts=30.0, idle_w=20.0, per_core_w=5.0, execution_path="test").save(
+        tmp_path / "power-model.json"
+    )
+    result = CliRunner().invoke(
+        cli,
+        ["calibrate", "--name", "x", "--in-context", "--train", "--sample", "0", "--models",
+         str(tmp_path / "tiny.json"), "--measurements", str(tmp_path / "m.csv"), "--budget", "5m"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = read_rows([tmp_path / "m.csv"])
+    trained = [row for row in rows if pass_of(row) == TRAIN]
+    assert {row["source"].split(":")[-1] for row in trained if row["layer_class"] != "Model"} == {
+        "hidden",
+        "out",
+    }
+    assert len(trained) == len(rows) / 2 and all(row["optimizer"] == TRAINING_STEP for row in trained)
+
+
+def test_a_gpu_in_context_is_one_line_and_exit_2(tmp_path):
+    result = CliRunner().invoke(
+        cli,
+        ["calibrate", "--name", "x", "--in-context", "--device", "gpu:0", "--sample", "0",
+         "--measurements", str(tmp_path / "m.csv")],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == ["error: --in-context measures on the cpu only (no GPU yet)"]
