@@ -92,6 +92,37 @@ def fit_ratios(
     return fit_families(data, candidates)
 
 
+def update_cost(rows: Sequence[dict[str, Any]], context: str | None = None) -> float:
+    """Joules per parameter of what a training step spends on no layer, mostly the optimizer's
+    update, which touches every parameter and runs under no layer's scope: the Theil-Sen slope
+    of (whole step - its layer rows) against parameters over the models timed in context (a
+    median of pairwise slopes: a model whose step hides other unattributed work, a grouped
+    convolution's backward, cannot drag it). 0 without in-context training rows: a layer
+    measured alone carries its own share."""
+    if context == "alone":
+        return 0.0
+    from scipy.stats import theilslopes
+
+    from .whole_models import read_whole_models
+
+    layer_sums: dict[tuple[str, str], float] = {}
+    for row in rows:
+        if pass_of(row) == TRAIN and context_of(row) == IN_MODEL and row.get("layer_class") != "Model":
+            key = (str(row.get("model")), str(row.get("batch_size")))
+            layer_sums[key] = layer_sums.get(key, 0.0) + float(row.get("energy_j") or 0.0)
+    wholes = [r for r in rows if pass_of(r) == TRAIN and r.get("layer_class") == "Model"]
+    models, _ = read_whole_models(wholes)
+    points = [
+        (float(m.graph.params), m.measured_j - layer_sums[(m.model, str(m.batch))])
+        for m in models
+        if (m.model, str(m.batch)) in layer_sums
+    ]
+    if len({params for params, _ in points}) < 3:
+        return 0.0
+    slope = theilslopes([y for _, y in points], [x for x, _ in points])[0]
+    return max(float(slope), 0.0) if math.isfinite(slope) else 0.0
+
+
 def model_pairs(rows: Sequence[dict[str, Any]], profile: HardwareProfile) -> list[tuple[float, float, str]]:
     """(sum of layer training predictions, measured training step, architecture) per whole
     model measured in training."""
@@ -101,7 +132,11 @@ def model_pairs(rows: Sequence[dict[str, Any]], profile: HardwareProfile) -> lis
     trained = [row for row in rows if row.get("layer_class") == "Model" and pass_of(row) == TRAIN]
     models, _ = read_whole_models(trained)
     return [
-        (training_layer_sum(estimate(m.graph, profile), profile.training), m.measured_j, m.model)
+        (
+            training_layer_sum(estimate(m.graph, profile), profile.training, m.graph.params),
+            m.measured_j,
+            m.model,
+        )
         for m in models
     ]
 
@@ -117,11 +152,13 @@ def training_section(
     if fitted is None:
         return None
     families, generic = fitted
+    update = update_cost(rows, context)
     profile.training = TrainingPredictors(
         {f: p.as_family_predictor() for f, p in families.items()},
         generic.as_family_predictor(),
         Correction(),
         {},
+        update,
     )
     correction = fit_correction(model_pairs(rows, profile))
     optimizers = sorted({str(r.get("optimizer")) for r in rows if pass_of(r) == TRAIN and r.get("optimizer")})
@@ -129,6 +166,7 @@ def training_section(
         "target": "log of (training step energy / forward pass energy) of one layer at one batch, each "
         "above its mode's call overhead; a training step is forward, backward and optimizer update",
         "optimizer": optimizers,
+        "update_j_per_param": update,
         "layer_pairs": generic.rows,
         "model_rows": correction.info.get("rows", 0),
         "families": {f: p.entry(f"train-{f}.npz") for f, p in families.items()},

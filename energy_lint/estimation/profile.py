@@ -6,6 +6,7 @@ unpickles and never runs code from the directory."""
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -69,6 +70,9 @@ class TrainingPredictors:
     generic: FamilyPredictor | None
     correction: Correction
     meta: dict[str, Any]
+    update_j_per_param: float = 0.0
+    """The optimizer update's energy per parameter, a cost of the step no layer row holds when
+    layers are timed in context (fit_training.update_cost); 0 where it was not measured."""
 
     def predictor_for(self, family: str) -> FamilyPredictor | None:
         return self.families.get(family) or self.generic
@@ -157,7 +161,11 @@ def training_summary(meta: dict[str, Any]) -> dict[str, Any] | None:
 def _training(directory: Path, section: dict[str, Any]) -> TrainingPredictors:
     families = {name: _predictor(directory, name, entry) for name, entry in section["families"].items()}
     generic = _predictor(directory, "generic", section["generic"]) if section.get("generic") else None
-    return TrainingPredictors(families, generic, Correction.from_dict(section.get("correction")), section)
+    update = float(section.get("update_j_per_param") or 0.0)
+    if not math.isfinite(update) or update < 0:
+        raise ValueError(f"update_j_per_param must be a finite non-negative number, not {update}")
+    correction = Correction.from_dict(section.get("correction"))
+    return TrainingPredictors(families, generic, correction, section, update)
 
 
 def user_profiles_dir() -> Path:

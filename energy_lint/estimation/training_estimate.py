@@ -101,10 +101,11 @@ def with_batch_size(graph: ModelGraph, batch_size: int) -> ModelGraph:
     )
 
 
-def training_layer_sum(forward: Estimate, training: TrainingPredictors) -> float:
+def training_layer_sum(forward: Estimate, training: TrainingPredictors, params: int = 0) -> float:
     """The sum over layers of forward energy x the layer's predicted training/forward ratio,
-    before the training correction (what that correction is fitted on). The ratio predictors
-    read the features the forward estimate already computed."""
+    plus the optimizer's update of `params` parameters, before the training correction (what
+    that correction is fitted on). The ratio predictors read the features the forward estimate
+    already computed."""
     grouped: dict[str, tuple[FamilyPredictor, list[tuple[float, list[float]]]]] = {}
     for layer in forward.layers:
         if layer.energy_j <= 0 or not layer.priced:
@@ -123,7 +124,7 @@ def training_layer_sum(forward: Estimate, training: TrainingPredictors) -> float
             )
         vector = [layer.features[name] for name in predictor.features]
         grouped.setdefault(predictor.family, (predictor, []))[1].append((layer.energy_j, vector))
-    total = 0.0
+    total = training.update_j_per_param * params
     for predictor, items in grouped.values():
         log_ratios = predictor.ensemble.predict(np.array([vector for _, vector in items], dtype=np.float64))
         total += float(sum(energy * math.exp(r) for (energy, _), r in zip(items, log_ratios, strict=True)))
@@ -152,7 +153,7 @@ def estimate_training(
         return None
     at_batch = with_batch_size(graph, plan.batch_size)
     forward = estimate(at_batch, profile)
-    step = training.correction.predict_one(training_layer_sum(forward, training))
+    step = training.correction.predict_one(training_layer_sum(forward, training, at_batch.params))
     return TrainingEstimate(
         plan=plan,
         step_j=step,

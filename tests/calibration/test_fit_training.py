@@ -90,3 +90,39 @@ def test_in_context_rows_pair_by_layer_and_batch_never_across_contexts() -> None
     found = pairs(measured)
     assert sorted((f["energy_j"], t["energy_j"]) for f, t in found) == [(1.0, 3.0), (2.0, 6.0)]
     assert pairs(measured, context="alone") == []
+
+
+def test_the_update_cost_is_the_step_no_layer_holds_per_parameter() -> None:
+    """In context the optimizer's update runs under no layer: what a model's step costs beyond
+    its layer rows, against its parameters, gives joules per parameter; one model whose step
+    hides something else cannot move it, and layers measured alone carry their own."""
+    from energy_lint.calibration.fit_training import update_cost
+    from energy_lint.calibration.measurements import IN_MODEL
+    from energy_lint.graph import read_model
+
+    examples = Path(__file__).parents[2] / "examples"
+    names = ["mobilenet_v2", "resnet50", "densenet121", "efficientnet_b0", "vgg16"]
+    measured = []
+    for name in names:
+        params = read_model(examples / f"{name}.json").params
+        hidden = 50.0 if name == "densenet121" else 0.0  # a step with other unattributed work
+        common = {
+            "pass": TRAIN,
+            "context": IN_MODEL,
+            "model": name,
+            "batch_size": 1,
+            "_csv_dir": str(examples),
+        }
+        measured.append(common | {"layer_class": "Conv2D", "energy_j": 1.0})
+        measured.append(common | {"layer_class": "Dense", "energy_j": 0.5})
+        measured.append(
+            common
+            | {
+                "layer_class": "Model",
+                "layer_config": {"model": f"{name}.json"},
+                "input_shape": [[1, 224, 224, 3]],
+            }
+            | {"energy_j": 1.5 + 0.02 + 2e-7 * params + hidden}
+        )
+    assert update_cost(measured) == pytest.approx(2e-7, rel=1e-3)
+    assert update_cost(measured, context="alone") == 0.0
