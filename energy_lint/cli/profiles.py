@@ -103,5 +103,10 @@ def _text(listed: list[dict]) -> None:
                 f"step/forward ratio CV RMSPE {'-' if error is None else f'{error:.1%}'} (all families), "
                 f"per-family predictors for {', '.join(training['families']) or 'none'}, "
                 f"correction {training['correction']}"
+                + (
+                    f", optimizer update {training['update_j_per_param'] * 1e6:.3g} J per million parameters"
+                    if training["update_j_per_param"]
+                    else ""
+                )
             )
         console.print()

@@ -155,6 +155,7 @@ def training_summary(meta: dict[str, Any]) -> dict[str, Any] | None:
         "families": sorted(section.get("families", {})),
         "cv_rmspe_generic": min(generic.get("cv_rmspe", {}).values(), default=None),
         "correction": (section.get("correction") or {}).get("kind", "none"),
+        "update_j_per_param": float(section.get("update_j_per_param") or 0.0),
     }
 
 

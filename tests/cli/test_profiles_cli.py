@@ -58,6 +58,9 @@ def test_training_predictors_are_described_alike_by_profiles_and_by_check(tmp_pa
     assert training["layer_pairs"] >= 100 and training["model_rows"] >= 3
     assert "conv" in training["families"] and training["cv_rmspe_generic"] > 0
     assert any("adam" in optimizer.lower() for optimizer in training["optimizer"])
+    # Layers measured alone carry the update; timed in context, it is priced per parameter.
+    assert training["update_j_per_param"] == 0.0
+    assert listed["cpu-xeon-2core-tf-ctx"]["training"]["update_j_per_param"] > 0
     examples = Path(__file__).parents[2] / "examples"
     arguments = ["--profile", "cpu-epyc-2core-tf", "--format", "json", "--exit-zero"]
     checked = invoke("check", examples / "mobilenet.json", *arguments, cwd=tmp_path)
