@@ -154,7 +154,8 @@ class InContextCampaign:
         inputs = keras_backend.random_inputs(model, graph)
         step = None
         if mode == TRAIN:
-            targets = _random_targets(keras_backend.output_shapes(model, run.batch_size))
+            # Built from a config, the model is not compiled: normal noise, as the step's MSE wants.
+            targets = keras_backend.random_targets(keras, model, run.batch_size)
             step = in_context.make_train_step(keras, model, inputs, targets)
         result = in_context.profile(
             keras,
@@ -249,16 +250,6 @@ class InContextCampaign:
 def _mode_part(mode: str) -> tuple[str, ...]:
     """What a training row adds to its key: forward keys stay as CSVs written before training."""
     return (mode,) if mode != FORWARD else ()
-
-
-def _random_targets(shapes: Any) -> Any:
-    """Normal noise shaped like the model's output(s), for the mean squared error."""
-    import numpy as np
-
-    rng = np.random.default_rng(1)
-    many = bool(shapes) and isinstance(shapes[0], list)
-    targets = [rng.standard_normal(shape).astype("float32") for shape in (shapes if many else [shapes])]
-    return targets if many else targets[0]
 
 
 def _shapes(shapes: Sequence[Any]) -> Any:

@@ -194,9 +194,9 @@ off) on a 2-core Xeon, and judged on whole models of architecture families it ne
 (benchmarks/RESULTS.md); cpu-xeon-2core-tf, fitted on layers measured one by one on the same
 machine kind, stays for comparison. The H100 profile (GPU energy measured by NVML) is to come
 first once its calibration is complete (issue 6); with its first 490 rows it is bundled for
-trying out (--profile h100-torch-fp32), not the default. cpu-epyc-2core-tf (643 forward rows, 240
-training-step rows) is the one with training predictors: --profile cpu-epyc-2core-tf for training
-estimates on a CPU."""
+trying out (--profile h100-torch-fp32), not the default. Training predictors: cpu-xeon-2core-tf-ctx
+(ratios read inside training steps of 49 models) and cpu-epyc-2core-tf (643 forward rows, 240
+training-step rows of layers measured alone)."""
 
 
 def default_profile() -> Path:

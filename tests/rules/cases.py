@@ -55,7 +55,7 @@ CASES = {
     ),
 }
 TRAINING_PROFILE = "cpu-epyc-2core-tf"
-"""The bundled profile calibrated with --train (the default one has no training rows)."""
+"""A bundled profile calibrated with --train (CPU_PROFILE, which the tests pin, has no training rows)."""
 PROFILES = {"EL105": TRAINING_PROFILE}
 
 
