@@ -20,7 +20,7 @@ import numpy as np
 
 from ..estimation.families import FREE, GENERIC
 from ..estimation.features import COMMON, row_features
-from ..estimation.prior import STEPS, Prior, combine
+from ..estimation.prior import STEPS, TAPS, Prior, combine
 from ..estimation.profile import FamilyPredictor
 from ..estimation.trees import TreeEnsemble
 from . import export
@@ -158,7 +158,8 @@ def _prior(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> Prior | None:
         return None
     columns = _columns(x, names)
     steps = np.expm1(columns[STEPS]) if STEPS in columns else None
-    return fit_prior(np.expm1(columns["log_macs"]), np.expm1(columns["log_bytes"]), np.exp(y), steps)
+    taps = np.expm1(columns[TAPS]) if TAPS in columns else None
+    return fit_prior(np.expm1(columns["log_macs"]), np.expm1(columns["log_bytes"]), np.exp(y), steps, taps)
 
 
 @dataclass

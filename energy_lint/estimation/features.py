@@ -20,7 +20,7 @@ from ..graph import LayerNode
 from ..graph.layers import spec_for
 from ..graph.layers.base import Config, LayerCall, LayerConfigError, LayerResult, Shape, checked_int
 from .families import FAMILY_MEMBERS, family_of
-from .prior import BYTES_PER_ELEMENT
+from .prior import BYTES_PER_ELEMENT, TAPS
 
 COMMON = (
     "log_macs",
@@ -107,15 +107,16 @@ def _activation(config: Mapping[str, Any], class_name: str) -> str:
     return activation if isinstance(activation, str) else "other"
 
 
-def _prod(config: Config, key: str, fallback: str | None = None) -> float:
-    """The product of an int-or-list config value (kernel_size, strides...), validated as the
-    layer specs validate it; absent or null means 1 (or the `fallback` key's value)."""
+def _prod(config: Config, key: str, rank: int, fallback: str | None = None) -> float:
+    """The product of an int-or-list config value (kernel_size, strides...) over `rank` spatial
+    axes (an int stands for every axis, as Keras reads it), validated as the layer specs validate
+    it; absent or null means 1 (or the `fallback` key's value)."""
     value = config.get(key)
     if value is None and fallback is not None:
         value = config.get(fallback)
     if value is None:
         return 1.0
-    values = value if isinstance(value, (list, tuple)) else [value]
+    values = value if isinstance(value, (list, tuple)) else [value] * max(rank, 1)
     return float(math.prod(checked_int(v, f"config '{key}'") for v in values))
 
 
@@ -126,6 +127,27 @@ def _count(config: Config, *keys: str) -> float:
         if value:
             return float(value)
     return 1.0
+
+
+CONV_FAMILIES = ("conv", "conv_transpose", "depthwise_conv", "separable_conv")
+
+
+def _channels_per_group(family: str, config: Config, in_channels: int) -> float:
+    """The input channels each output element sums over: in / groups for a convolution, one
+    for a depthwise one (its pointwise half dominates a separable one, which sums them all)."""
+    if family == "depthwise_conv":
+        return 1.0
+    return max(in_channels / _count(config, "groups"), 1.0)
+
+
+def _grouped_taps(family: str, values: Mapping[str, float], macs: float) -> float:
+    """The kernel taps of a grouped convolution (its MACs with the channel sum taken out); 0 for
+    an ungrouped one, which runs a dense kernel bound by MACs and bytes, not by taps."""
+    if family == "depthwise_conv":
+        return macs
+    if values.get("groups", 1.0) <= 1.0:
+        return 0.0
+    return macs / math.expm1(values["log_channels_per_group"])
 
 
 def _family_extras(
@@ -140,15 +162,17 @@ def _family_extras(
     channels_first = config.get("data_format") == "channels_first"
     in_channels = first[1] if channels_first and len(first) > 1 else first[-1]
     out_channels = out[1] if channels_first and len(out) > 1 else out[-1]
-    if family in ("conv", "conv_transpose", "depthwise_conv", "separable_conv"):
+    rank = len(first) - 2
+    if family in CONV_FAMILIES:
         return {
-            "kernel_volume": _prod(config, "kernel_size"),
-            "stride_product": _prod(config, "strides"),
-            "dilation_product": _prod(config, "dilation_rate"),
+            "kernel_volume": _prod(config, "kernel_size", rank),
+            "stride_product": _prod(config, "strides", rank),
+            "dilation_product": _prod(config, "dilation_rate", rank),
             "log_in_channels": _log(in_channels),
             "log_out_channels": _log(out_channels),
             "groups": _count(config, "groups"),
-            "spatial_rank": float(len(first) - 2),
+            "spatial_rank": float(rank),
+            "log_channels_per_group": _log(_channels_per_group(family, config, in_channels)),
         }
     if family == "dense":
         return {
@@ -158,8 +182,8 @@ def _family_extras(
         }
     if family == "pooling":
         return {
-            "pool_volume": _prod(config, "pool_size"),
-            "stride_product": _prod(config, "strides", fallback="pool_size"),
+            "pool_volume": _prod(config, "pool_size", rank),
+            "stride_product": _prod(config, "strides", rank, fallback="pool_size"),
             "is_max": float(class_name.startswith("Max")),
         }
     if family == "global_pooling":
@@ -226,6 +250,8 @@ def layer_features(
     }
     family = family_of(class_name, operation)
     values.update(_family_extras(family, class_name, config, input_shapes, result.outputs))
+    if family in CONV_FAMILIES:
+        values[TAPS] = _log(_grouped_taps(family, values, macs))
     return LayerFeatures(family, tuple(values), tuple(float(v) for v in values.values()))
 
 

@@ -1,10 +1,15 @@
 """The physical prior of a layer family: energy = overhead + max(MACs / peak, bytes / bandwidth),
-plus per_step x steps for a family that loops over a sequence (recurrent layers).
+plus per_step x steps for a family that loops over a sequence (recurrent layers), and a third
+bound, taps / tap_rate, for convolutions (kernel taps: MACs over the channels each output sums).
 
 A roofline in joules: a layer is bound either by arithmetic (MACs at `peak` MACs per joule) or by
 memory traffic (bytes moved at `bandwidth` bytes per joule), plus a fixed cost per call. A
 recurrent layer also pays the framework's loop for every step (a while-loop iteration, a dozen
-small ops dispatched), a cost its MACs do not show: on a CPU it is most of a small LSTM's time. Fitted
+small ops dispatched), a cost its MACs do not show: on a CPU it is most of a small LSTM's time.
+A grouped convolution with few channels per group runs at the speed of its kernel taps, not of
+its MACs (TensorFlow on a CPU reaches its dense MAC rate only with tens of channels per group):
+a ResNeXt conv with a few channels per group costs about what a depthwise conv with as many taps
+does, not what its MACs say. Fitted
 per family at calibration (calibration/prior_fit.py), it extrapolates where trees cannot: a
 VGG-sized convolution costs about what its MACs say even if no row was that large. The trees
 learn only the residual log(measured / prior), and outside the training ranges that residual is
@@ -25,6 +30,8 @@ BYTES_PER_ELEMENT = 4
 """float32: every element read or written (inputs, outputs, weights) moves four bytes."""
 STEPS = "log_steps"
 """The feature column (log1p of the sequence length) of a family that loops over steps."""
+TAPS = "log_taps"
+"""The feature column (log1p of MACs / channels per group) of a convolution family."""
 SIZE_FEATURES = ("log_macs", "log_bytes", "log_input_elements", "log_output_elements", "log_params")
 """The features whose distance outside the training range shrinks the tree residual."""
 SHRINK_SCALE = 1.0
@@ -41,37 +48,53 @@ class Prior:
     """The range of training residuals log(measured / prior): a tree's residual is clipped to it."""
     per_step_j: float | None = None
     """Joules per sequence step; None for a family without a loop over steps."""
+    taps_per_j: float | None = None
+    """Kernel taps per joule, the bound of a thin grouped convolution; None for other families."""
 
-    def predict(self, macs: np.ndarray, moved: np.ndarray, steps: np.ndarray | None = None) -> np.ndarray:
-        """Energy in joules of layers with `macs` MACs, `moved` bytes and `steps` sequence steps
-        (one batch)."""
+    def predict(
+        self,
+        macs: np.ndarray,
+        moved: np.ndarray,
+        steps: np.ndarray | None = None,
+        taps: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Energy in joules of layers with `macs` MACs, `moved` bytes, `steps` sequence steps
+        and `taps` kernel taps (one batch)."""
         macs = np.asarray(macs, dtype=np.float64)
         work = np.zeros_like(macs)
         if self.peak_macs_per_j:
             work = np.maximum(work, macs / self.peak_macs_per_j)
         if self.bandwidth_bytes_per_j:
             work = np.maximum(work, np.asarray(moved, dtype=np.float64) / self.bandwidth_bytes_per_j)
+        if self.taps_per_j and taps is not None:
+            work = np.maximum(work, np.asarray(taps, dtype=np.float64) / self.taps_per_j)
         if self.per_step_j and steps is not None:
             work = work + self.per_step_j * np.asarray(steps, dtype=np.float64)
         return self.overhead_j + work
 
     def predict_log(self, values: Mapping[str, np.ndarray]) -> np.ndarray:
-        """Log energy from the feature columns log_macs, log_bytes and (for a loop) log_steps,
-        all log1p counts."""
-        macs = np.expm1(np.asarray(values["log_macs"], dtype=np.float64))
-        moved = np.expm1(np.asarray(values["log_bytes"], dtype=np.float64))
-        steps = np.expm1(np.asarray(values[STEPS], dtype=np.float64)) if STEPS in values else None
-        return np.log(np.maximum(self.predict(macs, moved, steps), 1e-15))
+        """Log energy from the feature columns log_macs, log_bytes and, where the family has
+        them, log_steps and log_taps, all log1p counts."""
+
+        def counts(name: str) -> np.ndarray | None:
+            return np.expm1(np.asarray(values[name], dtype=np.float64)) if name in values else None
+
+        macs, moved = counts("log_macs"), counts("log_bytes")
+        assert macs is not None and moved is not None, "log_macs and log_bytes are common features"
+        return np.log(np.maximum(self.predict(macs, moved, counts(STEPS), counts(TAPS)), 1e-15))
 
     def to_dict(self) -> dict[str, Any]:
-        looped = self.per_step_j is not None
+        looped, tapped = self.per_step_j is not None, self.taps_per_j is not None
+        bounds = "macs / peak_macs_per_j, bytes / bandwidth_bytes_per_j" + (
+            ", taps / taps_per_j" if tapped else ""
+        )
         return {
-            "formula": "overhead_j + max(macs / peak_macs_per_j, bytes / bandwidth_bytes_per_j)"
-            + (" + per_step_j x steps" if looped else ""),
+            "formula": f"overhead_j + max({bounds})" + (" + per_step_j x steps" if looped else ""),
             "overhead_j": self.overhead_j,
             "peak_macs_per_j": self.peak_macs_per_j,
             "bandwidth_bytes_per_j": self.bandwidth_bytes_per_j,
             **({"per_step_j": self.per_step_j} if looped else {}),
+            **({"taps_per_j": self.taps_per_j} if tapped else {}),
             "residual_range": list(self.residual_range),
         }
 
@@ -81,7 +104,7 @@ class Prior:
         if not entry:
             return None
         peak, bandwidth = entry.get("peak_macs_per_j"), entry.get("bandwidth_bytes_per_j")
-        per_step = entry.get("per_step_j")
+        per_step, taps = entry.get("per_step_j"), entry.get("taps_per_j")
         low, high = entry.get("residual_range", (0.0, 0.0))
         prior = Prior(
             float(entry["overhead_j"]),
@@ -89,8 +112,9 @@ class Prior:
             float(bandwidth) if bandwidth else None,
             (float(low), float(high)),
             float(per_step) if per_step is not None else None,
+            float(taps) if taps else None,
         )
-        values = (prior.overhead_j, peak or 0, bandwidth or 0, per_step or 0)
+        values = (prior.overhead_j, peak or 0, bandwidth or 0, per_step or 0, taps or 0)
         if not all(math.isfinite(float(v)) and float(v) >= 0 for v in values):
             raise ValueError(f"prior parameters must be finite and non-negative: {dict(entry)}")
         return prior

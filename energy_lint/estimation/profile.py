@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import EnergyLintError
 from .correction import Correction
-from .prior import SIZE_FEATURES, STEPS, Prior, combine
+from .prior import SIZE_FEATURES, STEPS, TAPS, Prior, combine
 from .trees import TreeEnsemble
 
 PROFILE_FORMAT = 1
@@ -47,7 +47,7 @@ class FamilyPredictor:
         raw = self.ensemble.predict(matrix.reshape(len(rows), len(self.features)))
         if self.prior is None:
             return raw
-        names = [name for name in (*SIZE_FEATURES, STEPS) if all(name in row for row in rows)]
+        names = [name for name in (*SIZE_FEATURES, STEPS, TAPS) if all(name in row for row in rows)]
         columns = {name: np.array([row[name] for row in rows]) for name in names}
         return combine(self.prior, raw, columns, self.ranges)
 

@@ -133,3 +133,41 @@ def test_a_family_with_a_few_rows_is_priced_by_its_prior_alone_not_by_the_generi
     predicted = math.exp(recurrent.as_family_predictor().predict_log([long.as_dict()])[0])
     truth = OVERHEAD + 4e-5 * 1000 + math.expm1(long.as_dict()["log_macs"]) / PEAK
     assert predicted == pytest.approx(truth, rel=0.3)
+
+
+def conv_rows(specs: list[tuple[int, int, int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """MACs, bytes and kernel taps of real Conv2D layers (channels, groups, side) as the reader
+    counts them."""
+    values = []
+    for channels, groups, side in specs:
+        config = {"filters": channels, "kernel_size": [3, 3], "padding": "same", "groups": groups}
+        values.append(layer_features("Conv2D", config, [(1, side, side, channels)]).as_dict())
+    macs, moved, taps = (
+        np.expm1([v[name] for v in values]) for name in ("log_macs", "log_bytes", "log_taps")
+    )
+    return macs, moved, taps
+
+
+def test_thin_grouped_convolutions_get_a_tap_rate_that_leaves_dense_ones_alone() -> None:
+    """Rows made like TensorFlow's on a CPU: dense convolutions by the roofline, grouped ones
+    (here groups = channels) by their kernel taps at a rate far below the MAC rate. The fit finds
+    the tap rate, and pricing a conv with 8 channels per group by its taps beats its MACs."""
+    rng = np.random.default_rng(4)
+    taps_per_j = 5e6
+    sides = rng.choice([8, 16, 32], 150)
+    specs = [(int(c), 1, int(s)) for c, s in zip(rng.choice([16, 32, 64, 128], 120), sides[:120])]
+    specs += [(int(c), int(c), int(s)) for c, s in zip(rng.choice([32, 64, 128], 30), sides[120:])]
+    macs, moved, taps = conv_rows(specs)
+    assert (taps[:120] == 0).all() and (taps[120:] == macs[120:]).all()  # groups = channels: a tap per MAC
+    energy = np.maximum(roofline(macs, moved), OVERHEAD + taps / taps_per_j)
+    energy *= np.exp(rng.normal(0, 0.05, len(specs)))
+    prior = fit_prior(macs, moved, energy, taps=taps)
+    assert prior is not None and prior.taps_per_j == pytest.approx(taps_per_j, rel=0.15)
+    assert prior.peak_macs_per_j == pytest.approx(PEAK, rel=0.15)
+    grouped_macs, grouped_moved, grouped_taps = conv_rows([(64, 8, 32)])
+    assert grouped_macs[0] == pytest.approx(8 * grouped_taps[0])  # 8 channels per group
+    truth = OVERHEAD + grouped_taps[0] / taps_per_j
+    assert prior.predict(grouped_macs, grouped_moved, taps=grouped_taps)[0] == pytest.approx(truth, rel=0.1)
+    without = fit_prior(macs, moved, energy)
+    assert without is not None and without.taps_per_j is None
+    assert without.predict(grouped_macs, grouped_moved)[0] < 0.2 * truth

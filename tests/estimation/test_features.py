@@ -102,3 +102,26 @@ def test_an_operation_on_scalars_has_features() -> None:
     """An operation may take and give rank-0 tensors (a full reduction): one element, batch 1."""
     features = node_features(LayerNode("sum", "Sum", {"axis": None}, [], [()], [()], operation=True))
     assert features.as_dict()["log_input_elements"] == math.log1p(1)
+
+
+def test_a_grouped_convolution_counts_its_kernel_taps_and_an_int_kernel_spans_every_axis() -> None:
+    """A 3x3 Conv2D over a 32x32x64 map in 8 groups: 32*32 positions x 64 filters x 9 taps =
+    589,824 kernel taps, each summing 8 channels; an ungrouped one has no tap bound (0), and a
+    depthwise conv has a tap per MAC."""
+    grouped = layer_features(
+        "Conv2D", {"filters": 64, "kernel_size": 3, "groups": 8, "padding": "same"}, [(1, 32, 32, 64)]
+    )
+    values = grouped.as_dict()
+    assert values["kernel_volume"] == 9.0
+    assert math.expm1(values["log_taps"]) == pytest.approx(589_824)
+    assert math.expm1(values["log_channels_per_group"]) == pytest.approx(8.0)
+    assert math.expm1(values["log_macs"]) == pytest.approx(8 * 589_824)
+    dense = layer_features(
+        "Conv2D", {"filters": 64, "kernel_size": [3, 3], "padding": "same"}, [(1, 32, 32, 64)]
+    )
+    assert dense.as_dict()["log_taps"] == 0.0
+    assert dense.names == grouped.names
+    depthwise = layer_features(
+        "DepthwiseConv2D", {"kernel_size": [3, 3], "padding": "same"}, [(1, 32, 32, 64)]
+    )
+    assert depthwise.as_dict()["log_taps"] == depthwise.as_dict()["log_macs"]

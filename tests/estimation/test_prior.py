@@ -75,3 +75,16 @@ def test_bundled_profiles_without_priors_predict_with_their_trees_as_before(name
     assert predictor is not None
     vector = np.array([[first.features[n] for n in predictor.features]])
     assert first.energy_j == pytest.approx(math.exp(predictor.ensemble.predict(vector)[0]))
+
+
+def test_kernel_taps_bound_a_grouped_convolution_only_where_the_prior_has_a_tap_rate() -> None:
+    tapped = Prior(1e-4, 1e9, 1e8, (-0.5, 0.5), taps_per_j=1e6)
+    assert Prior.from_dict(tapped.to_dict()) == tapped
+    assert "taps / taps_per_j" in tapped.to_dict()["formula"]
+    assert "taps_per_j" not in PRIOR.to_dict()
+    columns = {"log_macs": np.log1p([8e6, 8e6]), "log_bytes": np.log1p([1e5, 1e5])}
+    columns["log_taps"] = np.log1p([1e6, 0.0])
+    grouped, dense = np.exp(tapped.predict_log(columns))
+    assert grouped == pytest.approx(1e-4 + 1.0)  # a million taps at a million per joule
+    assert dense == pytest.approx(1e-4 + 8e-3)  # no taps (an ungrouped conv): MACs bound it
+    assert np.exp(PRIOR.predict_log(columns))[0] == pytest.approx(1e-3 + 8e-4)
