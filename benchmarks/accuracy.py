@@ -74,8 +74,23 @@ from energy_lint.estimation.forward_pass import estimate
 from energy_lint.estimation.profile import HardwareProfile
 
 ARCHITECTURE_FAMILIES = {
-    "resnet": ("resnet50", "resnet50v2", "resnet101", "resnet152", "resnet101v2"),
-    "vgg": ("vgg16", "vgg19"),
+    "resnet": (
+        "resnet50",
+        "resnet50v2",
+        "resnet101",
+        "resnet152",
+        "resnet101v2",
+        "resnet18",
+        "resnet34",
+        "wide_resnet50_2",
+    ),
+    "resnext": ("resnext50_32x4d",),
+    "regnet": ("regnet_x_400mf", "regnet_y_800mf"),
+    "squeezenet": ("squeezenet1_0", "squeezenet1_1"),
+    "shufflenet": ("shufflenet_v2_x1_0", "shufflenet_v2_x0_5"),
+    "mnasnet": ("mnasnet1_0", "mnasnet0_5"),
+    "alexnet": ("alexnet",),
+    "vgg": ("vgg16", "vgg19", "vgg11"),
     "mobilenet": ("mobilenet", "mobilenet_v2", "mobilenet_v3_small", "mobilenet_v3_large"),
     "efficientnet": (
         "efficientnet_b0",
@@ -85,10 +100,10 @@ ARCHITECTURE_FAMILIES = {
         "efficientnet_v2_s",
     ),
     "densenet": ("densenet121", "densenet169", "densenet201"),
-    "inception": ("inception_v3", "xception", "inception_resnet_v2"),
+    "inception": ("inception_v3", "xception", "inception_resnet_v2", "googlenet"),
     "nasnet": ("nasnet_mobile",),
     "convnext": ("convnext_tiny", "convnext_small"),
-    "transformer": ("transformer_encoder", "transformer_small", "vit_small"),
+    "transformer": ("transformer_encoder", "transformer_small", "vit_small", "vit_b_16"),
     "recurrent": ("lstm_classifier", "gru_bidirectional", "lstm_seq2seq"),
     "conv1d": ("conv1d_audio", "text_cnn"),
     "conv3d": ("conv3d_video",),

@@ -173,8 +173,11 @@ def make_train_step(keras: Any, model: Any, inputs: Any, targets: Any) -> Callab
 
 
 def _finish(outputs: Any) -> None:
+    """Wait for a pass: read back every TensorFlow output (onnxruntime returns numpy arrays,
+    already done)."""
     for tensor in outputs if isinstance(outputs, (list, tuple)) else [outputs]:
-        tensor.numpy()
+        if hasattr(tensor, "numpy"):
+            tensor.numpy()
 
 
 @dataclass

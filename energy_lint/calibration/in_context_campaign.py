@@ -43,7 +43,7 @@ class ModelRun:
 
     @property
     def model_id(self) -> str:
-        return self.path.name.removesuffix(".json").removesuffix(".keras")
+        return self.path.name.removesuffix(".json").removesuffix(".keras").removesuffix(".onnx")
 
 
 @dataclass
@@ -64,15 +64,13 @@ class InContextCampaign:
 
     def run(self) -> CampaignResult:
         hardware.claim(self.csv_path, hardware.this_machine("cpu"))
-        keras_backend.select_device("cpu")
-        self.threads = in_context.set_threads(self.intra_op, self.inter_op)
-        keras = keras_backend.import_keras()
+        engine = self._open()
         repair_tail(self.csv_path)
         done = done_keys(self.csv_path)
         todo = [run for run in self.runs if any(self._model_key(run, m) not in done for m in self.modes)]
         result = CampaignResult(already=len(self.runs) - len(todo))
         started = time.monotonic()
-        power = self.power_model(keras)
+        power = self.power_model(engine)
         durations: list[float] = []
         failed_runs = 0
         for index, run in enumerate(todo):
@@ -87,14 +85,14 @@ class InContextCampaign:
             failed = False
             for mode in [m for m in self.modes if self._model_key(run, m) not in done]:
                 try:
-                    rows = self._measure(keras, run, power, mode)
+                    rows = self._measure(engine, run, power, mode)
                 except Exception as error:  # a model Keras cannot build or run: skip, keep going
                     what = f"{run.model_id} x{run.batch_size}" + (" train step" if mode == TRAIN else "")
                     result.failed.append((what, _one_line(error)))
                     failed = True
                     continue
                 finally:
-                    keras_backend.release(keras)
+                    self._release(engine)
                 for row in rows:  # a mode's rows as soon as it is measured: a failed train step keeps them
                     if row["case_key"] not in done:
                         append_row(self.csv_path, row)
@@ -107,7 +105,34 @@ class InContextCampaign:
         result.remaining = len(todo) - result.measured - failed_runs
         return result
 
-    def power_model(self, keras: Any) -> PowerModel:
+    execution_path = in_context.EXECUTION_PATH
+
+    def _open(self) -> Any:
+        """Start the framework that runs the models (Keras on TensorFlow, threads fixed)."""
+        keras_backend.select_device("cpu")
+        self.threads = in_context.set_threads(self.intra_op, self.inter_op)
+        return keras_backend.import_keras()
+
+    def _release(self, keras: Any) -> None:
+        keras_backend.release(keras)
+
+    def _power_work(self, keras: Any, run: ModelRun) -> Callable[[], None]:
+        """One forward pass of `run`, run once: what a power window repeats."""
+        graph = read_model(run.path, run.batch_size)
+        model = keras_backend.build_model(keras, read_raw_model(run.path))
+        work = _finishing(in_context.make_pass(keras, model, keras_backend.random_inputs(model, graph)))
+        work()
+        return work
+
+    def _describe(self, keras: Any) -> dict[str, Any]:
+        """The row columns that say what ran the models."""
+        return {
+            "backend": keras.backend.backend(),
+            "keras_version": keras.__version__,
+            "tracker": f"{self.execution_path}; {self.threads.describe()}",
+        }
+
+    def power_model(self, engine: Any) -> PowerModel:
         """The CSV's power model, measured now (CodeCarbon windows on the first few models)
         when the CSV has none yet."""
         path = self.csv_path.parent / POWER_FILE
@@ -118,22 +143,18 @@ class InContextCampaign:
             if len(works) == self.power_models:
                 break
             try:
-                graph = read_model(run.path, run.batch_size)
-                model = keras_backend.build_model(keras, read_raw_model(run.path))
-                forward = in_context.make_pass(keras, model, keras_backend.random_inputs(model, graph))
-                _finishing(forward)()
-            except Exception:  # a model Keras cannot build or run: the campaign reports it later
+                works.append((f"{run.model_id} x{run.batch_size}", self._power_work(engine, run)))
+            except Exception:  # a model that cannot be built or run: the campaign reports it later
                 continue
-            works.append((f"{run.model_id} x{run.batch_size}", _finishing(forward)))
         if not works:
             raise EnergyLintError("no model to measure the power model on: none could be built and run")
         power = measure_power_model(
             works,
             window_s=self.power_window_s,
-            execution_path=in_context.EXECUTION_PATH,
+            execution_path=self.execution_path,
             threads=self.threads.describe(),
         )
-        keras_backend.release(keras)
+        self._release(engine)
         path.parent.mkdir(parents=True, exist_ok=True)
         power.save(path)
         return power
@@ -181,9 +202,7 @@ class InContextCampaign:
     ) -> list[dict[str, Any]]:
         common = {
             "device": "cpu",
-            "backend": keras.backend.backend(),
-            "keras_version": keras.__version__,
-            "tracker": f"{in_context.EXECUTION_PATH}; {self.threads.describe()}",
+            **self._describe(keras),
             "power_source": {"cpu+ram": SOURCE},
             "idle_power_w": power.measured_idle_w,
             "measured_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -230,7 +249,7 @@ class InContextCampaign:
         shapes = [list(s) if s is not None else None for s in node.input_shapes]
         return {
             **common,
-            "layer_class": node.type,
+            "layer_class": node.priced_as,
             "layer_config": clean_config(node.config),
             "input_shape": shapes[0] if len(shapes) == 1 else shapes,
             "output_shape": _shapes(node.output_shapes),
@@ -239,7 +258,7 @@ class InContextCampaign:
             "n_passes": result.passes,
             "repeats": 1,
             "energy_spread": result.layer_spread[node.name],
-            "family": family_of(node.type, node.operation),
+            "family": family_of(node.priced_as, node.operation),
             "source": f"{relative}:{node.name}",
             "case_key": _key(
                 "in-context", relative, common["batch_size"], node.name, *_mode_part(common["pass"])

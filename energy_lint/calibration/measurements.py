@@ -40,6 +40,8 @@ COLUMNS = (
     "optimizer",
     "context",
     "model",
+    "macs",
+    "params",
 )
 FORWARD, TRAIN = "forward", "train"
 """What a row measured (the "pass" column, added in the training issue): one forward pass of
@@ -49,7 +51,9 @@ IN_MODEL = "in-model"
 """The "context" column (added in issue 18): "in-model" for a layer timed inside its running
 whole model (calibration/in_context.py); empty, in older files and for single-layer cases, for
 a layer measured alone. The "model" column names the architecture a row came from (its file
-stem, e.g. "rand-cnn-0042" or "resnet50"), so that rows group by model."""
+stem, e.g. "rand-cnn-0042" or "resnet50"), so that rows group by model. "macs" (per sample) and
+"params" (added in the ONNX issue) carry the reader's own counts for a row whose config the Keras
+layer specs cannot read, an ONNX node priced as a Keras class; empty otherwise."""
 JSON_COLUMNS = ("layer_config", "input_shape", "output_shape", "power_source")
 
 

@@ -29,13 +29,18 @@ _NUMPY_TYPES = {
 }
 
 
-def _session(path: Path, profile_prefix: str | None = None) -> Any:
+def session_for(path: Path, threads: int | None = None, profile_prefix: str | None = None) -> Any:
+    """An onnxruntime session on the CPU execution provider: `threads` intra-op threads (None:
+    onnxruntime's choice) and one inter-op, sequential; profiling on with a file prefix."""
     try:
         import onnxruntime
     except ImportError:
         raise EnergyLintError("measuring an .onnx model needs onnxruntime: pip install onnxruntime") from None
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3  # errors only: its opset warnings are not the user's problem
+    if threads is not None:
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
     if profile_prefix is not None:
         options.enable_profiling = True
         options.profile_file_prefix = profile_prefix
@@ -72,7 +77,7 @@ def forward_pass(
     import onnxruntime
 
     graph = read_model(path, batch_size, input_shapes)
-    session = _session(path)
+    session = session_for(path)
     feeds = random_feeds(session, graph)
     return graph, lambda: session.run(None, feeds), onnxruntime.__version__
 
@@ -85,7 +90,7 @@ def node_times(
     onnxruntime's, which keeps the ONNX node names (fused nodes are named by onnxruntime)."""
     graph = read_model(path, batch_size, input_shapes)
     with tempfile.TemporaryDirectory(prefix="energy-lint-ort-") as folder:
-        session = _session(path, profile_prefix=os.path.join(folder, "profile"))
+        session = session_for(path, profile_prefix=os.path.join(folder, "profile"))
         feeds = random_feeds(session, graph)
         session.run(None, feeds)
         for _ in range(runs):

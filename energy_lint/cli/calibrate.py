@@ -84,8 +84,9 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
     "in_context",
     is_flag=True,
     help="Profile whole models instead of single layers: a row per layer timed inside its "
-    "running model (TensorFlow profiler, tf.function, XLA off) and a row per model, energy = "
-    "time x the power model CodeCarbon gives this machine. Measures only (no fit).",
+    "running model (TensorFlow profiler, tf.function, XLA off; for .onnx files onnxruntime's "
+    "profiler) and a row per model, energy = time x the power model CodeCarbon gives this "
+    "machine. Measures only (no fit).",
 )
 @click.option(
     "--models",
@@ -93,15 +94,13 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
     multiple=True,
     type=click.Path(path_type=Path),
     help="With --in-context: model files or directories to profile [default: examples/ and "
-    "calibration/models/]. Repeatable.",
+    "calibration/models/]; .onnx files are profiled in onnxruntime. Repeatable.",
 )
 @click.option(
     "--sample",
     type=click.IntRange(0),
-    default=300,
-    show_default=True,
     help="With --in-context: how many random architectures (CNNs, MLPs, transformer blocks, "
-    "RNNs) to sample and profile too.",
+    "RNNs) to sample and profile too [default: 300 with Keras models, none with .onnx ones].",
 )
 @click.option(
     "--architectures",
@@ -126,7 +125,7 @@ def calibrate(
     candidates: str,
     in_context: bool,
     models: tuple[Path, ...],
-    sample: int,
+    sample: int | None,
     architectures_dir: Path | None,
 ) -> None:
     """Measure single layers and whole reference models with CodeCarbon on this machine,

@@ -1,5 +1,6 @@
 """`calibrate --in-context`: profile whole models (reference files and sampled architectures)
-and append a row per layer timed inside its model, within the budget, resumable."""
+and append a row per layer timed inside its model, within the budget, resumable. Keras files run
+in TensorFlow; .onnx files in onnxruntime, never both in one CSV (one execution path each)."""
 
 from __future__ import annotations
 
@@ -14,17 +15,23 @@ from ..errors import EnergyLintError
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODELS = (ROOT / "examples", ROOT / "calibration" / "models")
 DEFAULT_ARCHITECTURES = ROOT / "calibration" / "architectures"
+DEFAULT_SAMPLE = 300
+"""Random architectures sampled and profiled with Keras models when --sample is not given."""
 MAX_REFERENCE_BATCH_MACS = 4e10
 """A reference model runs at a batch size only where one pass stays under this much work (about
 a second here): ResNet152 at batch 8 would take most of a minute per model."""
 
 
+SUFFIXES = (".json", ".keras", ".onnx")
+
+
 def model_files(paths: Sequence[Path]) -> list[Path]:
-    """Model files under each path (a file, or every *.json / *.keras below a directory)."""
+    """Model files under each path (a file, or every *.json / *.keras / *.onnx below a
+    directory)."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.suffix in (".json", ".keras"))
+            found += sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES)
         elif path.exists():
             found.append(path)
         else:
@@ -62,7 +69,7 @@ def run_in_context(
     csv_path: Path,
     budget: float,
     models: Sequence[Path],
-    sample: int,
+    sample: int | None,
     architectures_dir: Path,
     batch_sizes: Sequence[int],
     seed: int,
@@ -72,13 +79,27 @@ def run_in_context(
 
     from ..calibration import architectures, hardware
     from ..calibration.in_context_campaign import InContextCampaign
+    from ..calibration.onnx_campaign import OnnxCampaign
 
+    references = model_files(models or DEFAULT_MODELS)
+    onnx = [path for path in references if path.suffix == ".onnx"]
+    if onnx and len(onnx) < len(references):
+        raise EnergyLintError(
+            "--models: .onnx and Keras files together; profile each kind into its own CSV "
+            "(onnxruntime and TensorFlow are two execution paths)"
+        )
+    if onnx and sample:
+        raise EnergyLintError(
+            "--sample builds Keras architectures, not .onnx ones: export the architectures you "
+            "want covered to .onnx and pass them with --models"
+        )
+    if sample is None:
+        sample = 0 if onnx else DEFAULT_SAMPLE
     csv_path.parent.mkdir(parents=True, exist_ok=True)
     warning = hardware.claim(csv_path, hardware.this_machine("cpu"))
     if warning:
         click.echo(f"warning: {warning}", err=True)
     console = Console(stderr=True)
-    references = model_files(models or DEFAULT_MODELS)
     sampled = []
     if sample:
         console.print(f"sampling {sample} architectures into {architectures_dir}")
@@ -92,5 +113,6 @@ def run_in_context(
             eta = f"{eta_s / 60:.0f} min" if eta_s >= 60 else f"{eta_s:.0f} s"
             console.print(f"in context {index}/{total}, {eta} left within the budget: {what}")
 
-    campaign = InContextCampaign(runs, csv_path, budget_s=budget, on_progress=report, train=train)
+    kind = OnnxCampaign if onnx else InContextCampaign
+    campaign = kind(runs, csv_path, budget_s=budget, on_progress=report, train=train)
     return campaign.run()

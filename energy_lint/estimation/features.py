@@ -273,11 +273,27 @@ def node_features(node: LayerNode) -> LayerFeatures:
 
 def row_features(row: Mapping[str, Any]) -> LayerFeatures:
     """Features of a measurements CSV row (docs/contracts.md, 3. Measurements CSV), JSON columns
-    decoded or not."""
+    decoded or not. A row with `macs` and `params` (an ONNX node, whose config the Keras specs
+    cannot read: explicit pads, weights as inputs) keeps the counts its reader made, with its
+    `output_shape`, as check computes them for the same node."""
     config = row["layer_config"]
     shapes = row["input_shape"]
     config = json.loads(config) if isinstance(config, str) else config
     shapes = json.loads(shapes) if isinstance(shapes, str) else shapes
     if shapes and not isinstance(shapes[0], list):
         shapes = [shapes]
-    return layer_features(row["layer_class"], config, [tuple(s) for s in shapes])
+    return layer_features(row["layer_class"], config, [tuple(s) for s in shapes], result=_row_result(row))
+
+
+def _row_result(row: Mapping[str, Any]) -> LayerResult | None:
+    """The reader's own counts a row carries, or None (the layer's spec computes them)."""
+    if row.get("macs") in (None, "") or row.get("params") in (None, ""):
+        return None
+    outputs = row["output_shape"]
+    outputs = json.loads(outputs) if isinstance(outputs, str) else outputs
+    if outputs and not isinstance(outputs[0], list):
+        outputs = [outputs]
+    counts = [float(row[key]) for key in ("macs", "params")]
+    if not all(math.isfinite(count) and count >= 0 for count in counts):
+        raise LayerConfigError(f"columns macs and params must be counts, got {counts}")
+    return LayerResult(tuple(tuple(s) for s in outputs), int(counts[1]), int(counts[0]))

@@ -79,3 +79,65 @@ def test_a_gpu_in_context_is_one_line_and_exit_2(tmp_path):
     )  # fmt: skip
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == ["error: --in-context measures on the cpu only (no GPU yet)"]
+
+
+def _in_context(tmp_path: Path, *args: str):
+    return CliRunner().invoke(
+        cli,
+        ["calibrate", "--name", "x", "--in-context", "--measurements", str(tmp_path / "m.csv"), *args],
+    )
+
+
+def test_onnx_models_are_profiled_in_onnxruntime_with_the_readers_counts_in_each_row(tmp_path):
+    """Through the real CLI: a row per node priced as its Keras class, carrying the reader's
+    MACs and params, whose features are the ones `check` computes for the node; a rerun
+    resumes."""
+    pytest.importorskip("onnxruntime")
+    from energy_lint.calibration.measurements import read_rows
+    from energy_lint.calibration.power_model import PowerModel
+    from energy_lint.estimation.features import node_features, row_features
+    from energy_lint.graph import read_model
+    from tests.graph.onnx.builders import conv_model
+
+    models = tmp_path / "models"
+    models.mkdir()
+    path = conv_model(models / "conv-1.onnx", dims=("batch", 3, 32, 32))
+    PowerModel(watts=30.0, idle_w=20.0, per_core_w=5.0, execution_path="test").save(
+        tmp_path / "power-model.json"
+    )
+    result = _in_context(tmp_path, "--models", str(models), "--budget", "5m")
+    assert result.exit_code == 0, result.output
+    rows = read_rows([tmp_path / "m.csv"])
+    assert {(row["layer_class"], row["batch_size"]) for row in rows} == {
+        (kind, batch) for kind in ("Conv2D", "Activation", "Model") for batch in ("1", "8")
+    }
+    assert {row["backend"].split()[0] for row in rows} == {"onnxruntime"}
+    for batch in (1, 8):
+        nodes = {node.name: node for node in read_model(path, batch_size=batch).layers}
+        for row in rows:
+            if row["batch_size"] == str(batch) and row["layer_class"] != "Model":
+                node = nodes[row["source"].split(":")[-1]]
+                assert (int(row["macs"]), int(row["params"])) == (node.macs, node.params)
+                assert row_features(row) == node_features(node)
+    conv = next(row for row in rows if row["layer_class"] == "Conv2D")
+    assert float(conv["energy_j"]) == pytest.approx(30.0 * float(conv["duration_s"]))
+    again = _in_context(tmp_path, "--models", str(models), "--budget", "5m")
+    assert "0 measured, 2 already" in again.output
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("--sample", "4"), "--sample builds Keras architectures, not .onnx ones"),
+        (("--train",), "--train is not available for .onnx models"),
+        (("--models", str(EXAMPLES / "resnet50.json")), "--models: .onnx and Keras files together"),
+    ],
+)
+def test_what_an_onnx_campaign_cannot_do_is_one_line_and_exit_2(tmp_path, args, expected):
+    pytest.importorskip("onnxruntime")
+    from tests.graph.onnx.builders import conv_model
+
+    path = conv_model(tmp_path / "conv.onnx", dims=("batch", 3, 32, 32))
+    result = _in_context(tmp_path, "--models", str(path), *args)
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1 and expected in result.output

@@ -125,3 +125,25 @@ def test_a_grouped_convolution_counts_its_kernel_taps_and_an_int_kernel_spans_ev
         "DepthwiseConv2D", {"kernel_size": [3, 3], "padding": "same"}, [(1, 32, 32, 64)]
     )
     assert depthwise.as_dict()["log_taps"] == depthwise.as_dict()["log_macs"]
+
+
+def test_a_row_with_the_readers_counts_uses_them_and_refuses_counts_that_are_not() -> None:
+    row = {
+        "layer_class": "Conv2D",
+        "layer_config": {
+            "filters": 8,
+            "kernel_size": [3, 3],
+            "pads": [1, 1, 1, 1],
+            "data_format": "channels_first",
+        },
+        "input_shape": [2, 3, 32, 32],
+        "output_shape": [2, 8, 32, 32],
+        "macs": "221184",
+        "params": "224",
+    }
+    values = row_features(row).as_dict()
+    assert math.expm1(values["log_macs"]) == pytest.approx(2 * 221184)  # per sample, times the batch
+    assert math.expm1(values["log_output_elements"]) == pytest.approx(2 * 8 * 32 * 32)
+    assert math.expm1(values["log_params"]) == pytest.approx(224)
+    with pytest.raises(ValueError, match="macs and params must be counts"):
+        row_features({**row, "macs": "nan"})

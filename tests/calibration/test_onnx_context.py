@@ -1,0 +1,71 @@
+"""onnxruntime's profile read in context: every run's kernels add up to the run, and a kernel
+onnxruntime fused or renamed is credited to the graph node it runs for."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from energy_lint.graph import read_model
+from tests.graph.onnx.builders import FLOAT, helper, save, weight
+
+pytest.importorskip("onnxruntime")
+
+from energy_lint.calibration import onnx_context
+
+
+def residual_block(path: Path, channels: int = 16, side: int = 32) -> Path:
+    """x -> Conv -> Add(x) -> Relu -> Conv -> Relu: what onnxruntime fuses into two kernels."""
+    same = {"pads": [1, 1, 1, 1], "kernel_shape": [3, 3]}
+    graph = helper.make_graph(
+        [
+            helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], name="conv1", **same),
+            helper.make_node("Add", ["c1", "x"], ["s"], name="add"),
+            helper.make_node("Relu", ["s"], ["r1"], name="relu1"),
+            helper.make_node("Conv", ["r1", "w2", "b2"], ["c2"], name="conv2", **same),
+            helper.make_node("Relu", ["c2"], ["y"], name="relu2"),
+        ],
+        "block",
+        [helper.make_tensor_value_info("x", FLOAT, [1, channels, side, side])],
+        [helper.make_tensor_value_info("y", FLOAT, None)],
+        [weight(n, *s) for n, s in (("w1", (channels, channels, 3, 3)), ("b1", (channels,)),
+                                    ("w2", (channels, channels, 3, 3)), ("b2", (channels,)))],
+    )  # fmt: skip
+    return save(graph, path)
+
+
+def test_a_fused_or_renamed_kernel_is_credited_to_the_node_of_its_op(tmp_path: Path) -> None:
+    path = residual_block(tmp_path / "block.onnx")
+    graph = read_model(path)
+    credit = onnx_context.KernelCredit(graph, onnx_context.tensor_writers(path, graph))
+    assert credit("conv2", "FusedConv") == "conv2"  # its own name
+    assert credit("r1_nchwc", "Conv") == "conv1"  # named after the Relu's output, two nodes on
+    assert credit("y_nchwc", "Conv") == "conv2"
+    assert credit("s_nchwc", "Add") == "add"
+    assert credit("ReorderOutput_0", "ReorderOutput") is None  # onnxruntime's own
+
+
+def test_every_profiled_run_adds_up_and_the_convolutions_carry_the_time(tmp_path: Path) -> None:
+    path = residual_block(tmp_path / "block.onnx")
+    graph = read_model(path)
+    result = onnx_context.profile(path, graph, passes=6, whole_seconds=0.05, repeats=2, warmup_seconds=0.05)
+    assert result.passes == 6 and set(result.layer_s) == {n.name for n in graph.layers}
+    assert result.layer_s["conv1"] > 0 and result.layer_s["conv2"] > 0
+    assert result.whole_s > 0 and result.layers_total_s > 0
+
+
+def test_a_runs_kernels_and_tail_are_its_whole_duration() -> None:
+    """Two runs of three kernels with gaps between them: each kernel takes the gap before it."""
+    events = [{"cat": "Session", "name": "model_run", "ts": start, "dur": 100} for start in (0, 1000, 2000)]
+    for start in (0, 1000, 2000):
+        for offset, name in ((5, "a"), (30, "b"), (60, "c")):
+            events.append({"cat": "Node", "name": f"{name}_kernel_time", "ts": start + offset, "dur": 10,
+                           "args": {"op_name": name.upper()}})  # fmt: skip
+    timed = onnx_context.kernel_passes(json.loads(json.dumps(events)), passes=2)
+    assert len(timed.kernels) == 2  # the first run allocated: dropped
+    for kernels, tail in zip(timed.kernels, timed.tails, strict=True):
+        assert kernels == pytest.approx({"a": 15e-6, "b": 25e-6, "c": 30e-6})
+        assert sum(kernels.values()) + tail == pytest.approx(100e-6)
+    assert timed.ops == {"a": "A", "b": "B", "c": "C"}
