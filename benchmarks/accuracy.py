@@ -69,8 +69,8 @@ from energy_lint.calibration.whole_models import (
 )
 from energy_lint.estimation.correction import AffineCorrection
 from energy_lint.estimation.families import FREE
-from energy_lint.estimation.features import row_features
-from energy_lint.estimation.forward_pass import estimate
+from energy_lint.estimation.features import LayerFeatures, row_features
+from energy_lint.estimation.forward_pass import estimate, predictor_family
 from energy_lint.estimation.profile import HardwareProfile
 
 ARCHITECTURE_FAMILIES = {
@@ -147,7 +147,9 @@ def forward_layer_rows(rows: list[dict], context: str | None) -> Iterator[dict]:
             yield row
 
 
-def layer_rows(rows: list[dict], context: str | None) -> list[tuple[str, str, list[float], float, dict]]:
+def layer_rows(
+    rows: list[dict], context: str | None
+) -> list[tuple[str, str, list[float], float, LayerFeatures]]:
     """(architecture family, class, seven features, measured energy, energy-lint features) of
     every usable forward layer row, for the per-class RF and the layer-level comparison. Rows
     with no time of their own (0 J: fused into a neighbour, or no kernel at all) are kept for
@@ -159,9 +161,7 @@ def layer_rows(rows: list[dict], context: str | None) -> list[tuple[str, str, li
             energy = float(row["energy_j"])
             if features.family == FREE or not energy >= 0:
                 continue
-            out.append(
-                (family(architecture_of(row)), row["layer_class"], row_seven(row), energy, features.as_dict())
-            )
+            out.append((family(architecture_of(row)), row["layer_class"], row_seven(row), energy, features))
         except Exception:
             continue
     return out
@@ -237,19 +237,12 @@ def held_out(
     for f, class_name, x, energy, features in layers:
         if f != held:
             continue
-        predictor = profile.families.get(row_family(features, profile)) or profile.generic
+        name, _ = predictor_family(features.family, profile)  # as check picks it
+        predictor = profile.families.get(name) or profile.generic
         assert predictor is not None
-        ours = math.exp(predictor.predict_log([features])[0]) + data.overhead_j
+        ours = math.exp(predictor.predict_log([features.as_dict()])[0]) + data.overhead_j
         layer_pairs.append((energy, ours, float(forest.predict(class_name, [x])[0]), class_name))
     return results, layer_pairs
-
-
-def row_family(features: dict[str, float], profile: HardwareProfile) -> str:
-    """The family whose predictor has exactly these feature names, else generic."""
-    for name, predictor in profile.families.items():
-        if set(predictor.features) == set(features):
-            return name
-    return "generic"
 
 
 def errors(pairs: list) -> np.ndarray:

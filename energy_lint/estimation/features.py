@@ -142,10 +142,10 @@ def _channels_per_group(family: str, config: Config, in_channels: int) -> float:
 
 def _grouped_taps(family: str, values: Mapping[str, float], macs: float) -> float:
     """The kernel taps of a grouped convolution (its MACs with the channel sum taken out); 0 for
-    an ungrouped one, which runs a dense kernel bound by MACs and bytes, not by taps."""
-    if family == "depthwise_conv":
-        return macs
-    if values.get("groups", 1.0) <= 1.0:
+    an ungrouped one, which runs a dense kernel bound by MACs and bytes, not by taps, and for a
+    depthwise layer, which runs a depthwise kernel of its own (priced by the conv predictor
+    where a profile has no depthwise one, it must not take the grouped convolutions' tap rate)."""
+    if family != "conv" or values.get("groups", 1.0) <= 1.0:
         return 0.0
     return macs / math.expm1(values["log_channels_per_group"])
 

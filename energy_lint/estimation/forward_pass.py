@@ -111,7 +111,7 @@ def price_layers(nodes: Sequence[LayerNode], profile: HardwareProfile) -> list[L
         seen[key] = entry
         values = node_features(node).as_dict()
         entry.features = values
-        entry.priced_by, entry.pricing = _predictor_family(family, profile)
+        entry.priced_by, entry.pricing = predictor_family(family, profile)
         pending[entry.priced_by or GENERIC].append((entry, values))
     for key_, items in pending.items():
         predictor = profile.families.get(key_) or profile.generic
@@ -135,7 +135,8 @@ def price_layers(nodes: Sequence[LayerNode], profile: HardwareProfile) -> list[L
     return layers
 
 
-def _predictor_family(family: str, profile: HardwareProfile) -> tuple[str, Pricing]:
+def predictor_family(family: str, profile: HardwareProfile) -> tuple[str, Pricing]:
+    """The profile's predictor that prices a layer of `family` ("" for the generic one)."""
     if family in profile.families:
         return family, Pricing.FAMILY
     related = RELATED.get(family)
