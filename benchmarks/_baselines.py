@@ -35,7 +35,7 @@ def seven(
     class_name: str, config: Mapping[str, Any], inputs: Sequence, outputs: Sequence, macs: float
 ) -> list[float]:
     """batch, input elements, output elements, MACs (whole batch), kernel area, stride, filters."""
-    batch = float(inputs[0][0])
+    batch = float(inputs[0][0]) if inputs and inputs[0] else 1.0  # an ONNX Constant has no input
     return [
         batch,
         float(sum(math.prod(s) for s in inputs)),
@@ -84,12 +84,13 @@ class PerClassForest:
         """The sum of the forest's predictions over the model's priced layers."""
         by_class: dict[str, list[list[float]]] = defaultdict(list)
         for node in model.graph.layers:
-            if family_of(node.type, node.operation) == FREE or not node.known:
+            if family_of(node.priced_as, node.operation) == FREE or not node.known:
                 continue
             if any(s is None for s in [*node.input_shapes, *node.output_shapes]):
                 continue
-            by_class[node.type].append(
-                seven(node.type, node.config, node.input_shapes, node.output_shapes, node.macs * model.batch)
+            kind = node.priced_as  # the class its rows name: an ONNX Conv's is Conv2D
+            by_class[kind].append(
+                seven(kind, node.config, node.input_shapes, node.output_shapes, node.macs * model.batch)
             )
         return float(sum(self.predict(name, items).sum() for name, items in by_class.items()))
 
