@@ -1,33 +1,47 @@
-"""The `energy-lint` command: parse, call, render, exit. Each command lives in commands/."""
+"""The `energy-lint` command: parse, call, render, exit. Each command lives in its own module,
+imported only when it runs (or when --help lists them): a cold `check` does not pay for
+`calibrate`'s imports."""
 
 from __future__ import annotations
 
 import gc
+import importlib
+from typing import Any
 
 import click
 
 from .. import __version__
-from .calibrate import calibrate
-from .check import check
-from .inspect import inspect
-from .measure import measure
-from .profiles import profiles
-from .rules import rule, rules
+
+COMMANDS = {
+    "calibrate": "calibrate:calibrate",
+    "check": "check:check",
+    "inspect": "inspect:inspect",
+    "measure": "measure:measure",
+    "profiles": "profiles:profiles",
+    "rule": "rules:rule",
+    "rules": "rules:rules",
+}
+"""Command name -> "module:attribute" in this package: the explicit registry."""
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A click group whose commands are imported from COMMANDS on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, attribute = COMMANDS[cmd_name].split(":")
+        command: Any = getattr(importlib.import_module(f"{__package__}.{module}"), attribute)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="energy-lint")
 def cli() -> None:
     """Predict the energy of a neural network from its definition, before it runs."""
-
-
-cli.add_command(calibrate)
-cli.add_command(check)
-cli.add_command(inspect)
-cli.add_command(measure)
-cli.add_command(profiles)
-cli.add_command(rule)
-cli.add_command(rules)
 
 
 def main() -> None:

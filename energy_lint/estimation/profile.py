@@ -32,7 +32,7 @@ class ProfileError(EnergyLintError):
 class FamilyPredictor:
     family: str
     features: tuple[str, ...]
-    ensemble: TreeEnsemble
+    ensemble: TreeEnsemble | LazyEnsemble
     interval_log: tuple[float, float]
     """Quantiles (5%, 95%) of cross-validated log residuals: the 90% interval of a prediction."""
     ranges: dict[str, tuple[float, float]]
@@ -102,6 +102,25 @@ class HardwareProfile:
         return "; ".join(f"{part}: {how}" for part, how in sorted(sources.items())) or "unknown"
 
 
+class LazyEnsemble:
+    """A predictor's trees, read from its .npz the first time they predict: a cold check of a
+    CNN never needs the recurrent, attention or training predictors, and reading every file was
+    most of its time. A damaged file is then a ProfileError naming the profile, as at load."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._ensemble: TreeEnsemble | None = None
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        if self._ensemble is None:
+            try:
+                self._ensemble = TreeEnsemble.load(self.path)
+            except (OSError, ValueError, KeyError, TypeError) as error:
+                problem = f"corrupt profile ({self.path.name}: {error})"
+                raise ProfileError(f"{self.path.parent}: {problem}") from None
+        return self._ensemble.predict(features)
+
+
 def _predictor(directory: Path, family: str, entry: dict[str, Any]) -> FamilyPredictor:
     file = directory / str(entry["file"])
     if file.parent != directory:
@@ -111,7 +130,7 @@ def _predictor(directory: Path, family: str, entry: dict[str, Any]) -> FamilyPre
     return FamilyPredictor(
         family=family,
         features=tuple(entry["features"]),
-        ensemble=TreeEnsemble.load(file),
+        ensemble=LazyEnsemble(file) if file.is_file() else TreeEnsemble.load(file),
         interval_log=(float(low), float(high)),
         ranges=ranges,
         info={k: v for k, v in entry.items() if k not in ("file", "features", "ranges", "prior")},

@@ -1,0 +1,29 @@
+"""A profile's trees are read when they first predict, not when the profile loads: a damaged
+predictor file is still a one-line ProfileError naming the profile, raised where it is used."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from energy_lint.estimation.forward_pass import estimate
+from energy_lint.estimation.profile import ProfileError, default_profile, load_profile
+from energy_lint.graph import read_model
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
+
+
+def test_a_damaged_predictor_file_is_a_profile_error_when_it_is_first_needed(tmp_path: Path) -> None:
+    copy = tmp_path / "profile"
+    shutil.copytree(default_profile(), copy)
+    (copy / "dense.npz").write_bytes(b"not a zip archive")
+    profile = load_profile(copy)  # loads: the trees are not read yet
+    graph = read_model(EXAMPLES / "resnet50.json")
+    with pytest.raises(ProfileError, match=r"corrupt profile \(dense\.npz: ") as raised:
+        estimate(graph, profile)  # ResNet50 ends in a Dense layer
+    assert str(copy) in str(raised.value) and "\n" not in str(raised.value)
+    (copy / "conv.npz").unlink()
+    with pytest.raises(ProfileError, match="corrupt profile"):
+        load_profile(copy)  # a missing file is still found at load
