@@ -134,6 +134,8 @@ def without(data: Dataset, held: str) -> Dataset:
     kept = Dataset(names=dict(data.names), overhead_j=data.overhead_j, use_prior=data.use_prior)
     for name, items in data.by_family.items():
         kept.by_family[name] = [item for item in items if family(item[2]) != held]
+    for name, groups in data.fused.items():
+        kept.fused[name] = [group for group in groups if family(group) != held]
     return kept
 
 

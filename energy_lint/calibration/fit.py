@@ -108,11 +108,18 @@ class FittedPredictor:
     nested: dict[str, Any] | None = None
     """The nested estimate: the error of choosing among the candidates by inner CV, reported on
     the outer folds the choice never saw (None with a single candidate: cv_rmspe is honest)."""
+    fused_share: float = 0.0
 
     def as_family_predictor(self) -> FamilyPredictor:
         """The predictor as `check` will load it from the profile."""
         return FamilyPredictor(
-            self.family, self.features, self.ensemble, self.interval_log, self.ranges, prior=self.prior
+            self.family,
+            self.features,
+            self.ensemble,
+            self.interval_log,
+            self.ranges,
+            prior=self.prior,
+            fused_share=self.fused_share,
         )
 
     def entry(self, file: str) -> dict[str, Any]:
@@ -127,6 +134,7 @@ class FittedPredictor:
             "ranges": {name: list(bounds) for name, bounds in self.ranges.items()},
             "rows": self.rows,
             "groups": self.groups,
+            **({"fused_share": round(self.fused_share, 6)} if self.fused_share else {}),
             **({"prior": self.prior.to_dict()} if self.prior else {}),
         }
 
@@ -282,6 +290,16 @@ class Dataset:
     use_prior: bool = False
     """Whether each family is fitted over its physical prior (forward energies; not ratios)."""
     skipped_why: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    fused: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    """Per family, the architecture of each in-context row with no time of its own: the runtime
+    fused the layer into a neighbour (an onnxruntime Relu into its Conv), so it cost nothing."""
+
+    def fused_share(self, family: str, held: frozenset[str] | set[str] = frozenset()) -> float:
+        """The share of the family's in-context rows (outside the `held` architectures) that
+        cost nothing: what the family's predictions are scaled down by, as an expectation."""
+        fused = sum(group not in held for group in self.fused.get(family, ()))
+        timed = sum(group not in held for _, _, group in self.by_family.get(family, ()))
+        return fused / (fused + timed) if fused + timed else 0.0
 
 
 IN_MODEL = "in-model"
@@ -350,10 +368,13 @@ def _add(data: Dataset, row: dict[str, Any]) -> str | None:
         features = row_features(row)
     except Exception:  # a foreign row may break a layer spec in any way: count it, never crash
         return "unreadable layer, shape or energy"
-    if not energy > 0 or not math.isfinite(energy):
-        return "energy not positive"
     if features.family == FREE:
         return "inference no-op (InputLayer, Dropout): priced at 0"
+    if energy == 0 and context_of(row) == IN_MODEL:
+        data.fused[features.family].append(architecture_of(row))
+        return "no time of its own in its model (fused into a neighbour): counted in the fused share"
+    if not energy > 0 or not math.isfinite(energy):
+        return "energy not positive"
     if context_of(row) != IN_MODEL:
         energy = max(energy - data.overhead_j, OVERHEAD_FLOOR * energy)
     data.names[features.family] = features.names
@@ -394,7 +415,10 @@ def fit_families(
 
     fitted = Parallel(n_jobs=min(N_JOBS, len(jobs)))(delayed(one)(*job) for job in jobs)
     generic = fitted.pop()
-    return {p.family: p for p in [*fitted, *(alone(*job) for job in few)]}, generic
+    families = {p.family: p for p in [*fitted, *(alone(*job) for job in few)]}
+    for family, predictor in families.items():
+        predictor.fused_share = data.fused_share(family)
+    return families, generic
 
 
 def item_arrays(items: Sequence[tuple[list[float], float, str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -94,6 +94,7 @@ def _refit(
         return FamilyPredictor(
             family, chosen.features, EXPORTERS[chosen.kind](model.model), chosen.interval_log,
             model.ranges, prior=model.prior,
+            fused_share=data.fused_share(family, held) if family != "generic" else 0.0,
         )  # fmt: skip
 
     predictors = Parallel(n_jobs=min(N_JOBS, len(jobs)))(delayed(one)(*job) for job in jobs)

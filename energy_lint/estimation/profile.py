@@ -24,6 +24,10 @@ PROFILE_FORMAT = 1
 BUNDLED = Path(__file__).resolve().parents[1] / "predictors"
 
 
+MIN_KEPT = 1e-3
+"""A family whose every timed row was fused still keeps this share of its timed cost."""
+
+
 class ProfileError(EnergyLintError):
     """A profile that does not exist or cannot be read; one line naming it."""
 
@@ -40,16 +44,20 @@ class FamilyPredictor:
     prior: Prior | None = None
     """The family's physical prior; the ensemble then predicts log(energy / prior). None for a
     profile written before priors (the ensemble predicts log energy itself)."""
+    fused_share: float = 0.0
+    """The share of the family's layers timed in context that cost nothing (fused into a
+    neighbour by the runtime): predictions are the expectation, (1 - share) x the timed cost."""
 
     def predict_log(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
         """Log energy of layers given as feature dicts (each holding at least `features`)."""
         matrix = np.array([[row[name] for name in self.features] for row in rows], dtype=np.float64)
         raw = self.ensemble.predict(matrix.reshape(len(rows), len(self.features)))
+        kept = math.log(max(1.0 - self.fused_share, MIN_KEPT))
         if self.prior is None:
-            return raw
+            return raw + kept
         names = [name for name in (*SIZE_FEATURES, STEPS, TAPS) if all(name in row for row in rows)]
         columns = {name: np.array([row[name] for row in rows]) for name in names}
-        return combine(self.prior, raw, columns, self.ranges)
+        return combine(self.prior, raw, columns, self.ranges) + kept
 
     def outside_ranges(self, values: dict[str, float]) -> list[str]:
         """The features of a layer that fall outside what the predictor was trained on."""
@@ -135,7 +143,15 @@ def _predictor(directory: Path, family: str, entry: dict[str, Any]) -> FamilyPre
         ranges=ranges,
         info={k: v for k, v in entry.items() if k not in ("file", "features", "ranges", "prior")},
         prior=Prior.from_dict(entry.get("prior")),
+        fused_share=_share(entry.get("fused_share", 0.0)),
     )
+
+
+def _share(value: Any) -> float:
+    share = float(value)
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"fused_share must be between 0 and 1, not {value}")
+    return share
 
 
 def load_profile(directory: Path) -> HardwareProfile:
