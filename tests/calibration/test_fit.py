@@ -92,3 +92,40 @@ def test_layers_of_no_family_train_only_the_generic_predictor_never_a_family_nam
     families, generic = fit_families(data, ("random_forest",), nested=False, validate=False)
     assert "generic" not in families and set(families) == {"dense"}
     assert generic.family == "generic" and generic.rows == 40
+
+
+def in_model(units: int, energy: float, model: str) -> dict:
+    return {**dense_row(units, energy, f"{model}:d"), "context": "in-model", "model": model}
+
+
+def test_layers_that_cost_nothing_in_their_model_scale_the_family_down_by_their_share(tmp_path) -> None:
+    """Rows with no time of their own (fused by the runtime) are no energy to fit a log on:
+    they are counted per family and architecture, and the fitted family predicts the
+    expectation, (1 - share) x the timed cost, in check as in the out-of-fold sums."""
+    import json
+
+    from energy_lint.calibration.fit import fit_families
+    from energy_lint.estimation.profile import ProfileError, load_profile
+
+    rng = np.random.default_rng(0)
+    rows = [in_model(int(u), 1e-4 * u, f"mlp-{i % 6}") for i, u in enumerate(rng.integers(8, 512, 60))]
+    rows += [in_model(64, 0.0, f"mlp-{i % 6}") for i in range(20)] + [in_model(64, 0.0, "cnn-0")] * 5
+    data = collect(rows, context="in-model")
+    assert len(data.by_family["dense"]) == 60 and len(data.fused["dense"]) == 25
+    assert data.fused_share("dense") == pytest.approx(25 / 85)
+    assert data.fused_share("dense", held={"cnn-0"}) == pytest.approx(20 / 80)
+    families, _generic = fit_families(data, ("random_forest",), nested=False, validate=False)
+    dense = families["dense"]
+    assert dense.entry("dense.npz")["fused_share"] == pytest.approx(25 / 85, abs=1e-6)  # rounded
+    scaled = dense.as_family_predictor()
+    row = dict(zip(data.names["dense"], data.by_family["dense"][0][0], strict=True))
+    dense.fused_share = 0.0
+    timed = dense.as_family_predictor()
+    assert scaled.predict_log([row])[0] - timed.predict_log([row])[0] == pytest.approx(math.log(60 / 85))
+    profile = tmp_path / "p"
+    profile.mkdir()
+    (profile / "dense.npz").write_bytes(b"")
+    entry = {**families["dense"].entry("dense.npz"), "fused_share": 1.5}
+    (profile / "profile.json").write_text(json.dumps({"format": 1, "families": {"dense": entry}}))
+    with pytest.raises(ProfileError, match="fused_share must be between 0 and 1"):
+        load_profile(profile)
