@@ -212,6 +212,35 @@ class WholeTiming:
         return (max(self.window_medians) - min(self.window_medians)) / self.seconds
 
 
+def warm_up_and_time(
+    forward: Callable[[], Any], warmup_seconds: float, whole_seconds: float, repeats: int
+) -> tuple[WholeTiming, int]:
+    """Run `forward` for `warmup_seconds` (once at least: a first pass traces or allocates),
+    then time the first half of the `repeats` whole-pass windows; the windows left for after
+    the profiled passes."""
+    deadline = time.perf_counter() + warmup_seconds
+    _finish(forward())
+    while time.perf_counter() < deadline:
+        _finish(forward())
+    whole = WholeTiming()
+    before = (repeats + 1) // 2
+    whole.add(forward, whole_seconds, before)
+    return whole, repeats - before
+
+
+def layer_medians(
+    names: Iterable[str], per_pass: list[dict[str, float]]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Each layer's median seconds over the profiled passes (0 where it never ran) and its
+    spread, (max - min) / median."""
+    layer_s, spread = {}, {}
+    for name in names:
+        values = [p.get(name, 0.0) for p in per_pass]
+        layer_s[name] = statistics.median(values) if values else 0.0
+        spread[name] = (max(values) - min(values)) / layer_s[name] if layer_s[name] else 0.0
+    return layer_s, spread
+
+
 def time_whole(forward: Callable[[], Any], min_seconds: float, repeats: int) -> tuple[float, float, int]:
     """(median seconds per pass, spread over the windows, passes timed): see WholeTiming."""
     timing = WholeTiming()
@@ -238,13 +267,7 @@ def profile(
     import tensorflow as tf
 
     forward = step or make_pass(keras, model, inputs)
-    deadline = time.perf_counter() + warmup_seconds
-    _finish(forward())  # traces the function
-    while time.perf_counter() < deadline:
-        _finish(forward())
-    whole = WholeTiming()
-    before = (repeats + 1) // 2
-    whole.add(forward, whole_seconds, before)
+    whole, after = warm_up_and_time(forward, warmup_seconds, whole_seconds, repeats)  # traces it first
     passes = max(5, min(passes, int(profile_seconds / whole.seconds)))
     logdir = Path(tempfile.mkdtemp(prefix="energy-lint-trace-"))
     try:
@@ -259,7 +282,7 @@ def profile(
         trace = read_trace(logdir)
     finally:
         shutil.rmtree(logdir, ignore_errors=True)
-    whole.add(forward, whole_seconds, repeats - before)  # half after: drift shows as spread
+    whole.add(forward, whole_seconds, after)  # half after: drift shows as spread
     attribute = LayerScopes(graph, model.name)
     attribute.learn((op, trace.op_types.get(op, "")) for ops in trace.passes for op in ops)
     per_pass: list[dict[str, float]] = []
@@ -268,12 +291,7 @@ def profile(
         for op, seconds in ops.items():
             totals[attribute(op, trace.op_types.get(op, ""))] += seconds
         per_pass.append(totals)
-    names = [n.name for n in graph.layers if n.type != "InputLayer"]
-    layer_s, spread = {}, {}
-    for name in names:
-        values = [p.get(name, 0.0) for p in per_pass]
-        layer_s[name] = statistics.median(values) if values else 0.0
-        spread[name] = (max(values) - min(values)) / layer_s[name] if layer_s[name] else 0.0
+    layer_s, spread = layer_medians((n.name for n in graph.layers if n.type != "InputLayer"), per_pass)
     overhead = [p.get(OVERHEAD, 0.0) for p in per_pass]
     return ContextProfile(
         layer_s=layer_s,

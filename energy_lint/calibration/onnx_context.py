@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..graph import ModelGraph
-from .in_context import ContextProfile, WholeTiming
+from .in_context import ContextProfile, layer_medians, warm_up_and_time
 from .onnx_backend import random_feeds, session_for
 
 EXECUTION_PATH = (
@@ -141,13 +141,7 @@ def profile(
     def forward() -> Any:
         return session.run(None, feeds)
 
-    deadline = time.perf_counter() + warmup_seconds
-    forward()
-    while time.perf_counter() < deadline:
-        forward()
-    whole = WholeTiming()
-    before = (repeats + 1) // 2
-    whole.add(forward, whole_seconds, before)
+    whole, after = warm_up_and_time(forward, warmup_seconds, whole_seconds, repeats)
     passes = max(5, min(passes, int(profile_seconds / max(whole.seconds, 1e-9))))
     with tempfile.TemporaryDirectory(prefix="energy-lint-ort-") as folder:
         profiled = session_for(path, threads=threads, profile_prefix=os.path.join(folder, "profile"))
@@ -158,7 +152,7 @@ def profile(
             profiled.run(None, feeds)
             walls.append(time.perf_counter() - start)
         events = json.loads(Path(profiled.end_profiling()).read_text())
-    whole.add(forward, whole_seconds, repeats - before)
+    whole.add(forward, whole_seconds, after)
     timed = kernel_passes(events, passes)
     credit = KernelCredit(graph, tensor_writers(path, graph))
     layer_passes: list[dict[str, float]] = []
@@ -173,11 +167,7 @@ def profile(
             totals[node or ""] += seconds
         layer_passes.append(totals)
         overhead.append(totals.pop("", 0.0) + tail)
-    layer_s, spread = {}, {}
-    for node in graph.layers:
-        values = [p.get(node.name, 0.0) for p in layer_passes]
-        layer_s[node.name] = statistics.median(values)
-        spread[node.name] = (max(values) - min(values)) / layer_s[node.name] if layer_s[node.name] else 0.0
+    layer_s, spread = layer_medians((node.name for node in graph.layers), layer_passes)
     notes = (
         [f"{len(uncredited)} kernels onnxruntime added or renamed credited to no node"] if uncredited else []
     )
