@@ -48,6 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _baselines import PerClassForest, WholeModelLinear, leave_one_model_out, row_seven
 from _common import BENCHMARKS, machine, machine_lines, markdown_table, write_section
 
+from energy_lint.calibration.architecture_families import architecture_family as family
 from energy_lint.calibration.correction_fit import fit_correction
 from energy_lint.calibration.fit import (
     CANDIDATES,
@@ -63,7 +64,6 @@ from energy_lint.calibration.fit import (
 from energy_lint.calibration.measurements import read_rows
 from energy_lint.calibration.whole_models import (
     WholeModel,
-    family_of_model,
     out_of_fold_sums,
     read_whole_models,
 )
@@ -73,43 +73,6 @@ from energy_lint.estimation.features import LayerFeatures, row_features
 from energy_lint.estimation.forward_pass import estimate, predictor_family
 from energy_lint.estimation.profile import HardwareProfile
 
-ARCHITECTURE_FAMILIES = {
-    "resnet": (
-        "resnet50",
-        "resnet50v2",
-        "resnet101",
-        "resnet152",
-        "resnet101v2",
-        "resnet18",
-        "resnet34",
-        "wide_resnet50_2",
-    ),
-    "resnext": ("resnext50_32x4d",),
-    "regnet": ("regnet_x_400mf", "regnet_y_800mf"),
-    "squeezenet": ("squeezenet1_0", "squeezenet1_1"),
-    "shufflenet": ("shufflenet_v2_x1_0", "shufflenet_v2_x0_5"),
-    "mnasnet": ("mnasnet1_0", "mnasnet0_5"),
-    "alexnet": ("alexnet",),
-    "vgg": ("vgg16", "vgg19", "vgg11"),
-    "mobilenet": ("mobilenet", "mobilenet_v2", "mobilenet_v3_small", "mobilenet_v3_large"),
-    "efficientnet": (
-        "efficientnet_b0",
-        "efficientnet_b1",
-        "efficientnet_b3",
-        "efficientnet_v2_b0",
-        "efficientnet_v2_s",
-    ),
-    "densenet": ("densenet121", "densenet169", "densenet201"),
-    "inception": ("inception_v3", "xception", "inception_resnet_v2", "googlenet"),
-    "nasnet": ("nasnet_mobile",),
-    "convnext": ("convnext_tiny", "convnext_small"),
-    "transformer": ("transformer_encoder", "transformer_small", "vit_small", "vit_b_16"),
-    "recurrent": ("lstm_classifier", "gru_bidirectional", "lstm_seq2seq"),
-    "conv1d": ("conv1d_audio", "text_cnn"),
-    "conv3d": ("conv3d_video",),
-    "decoder": ("conv_decoder", "unet_small"),
-}
-FAMILY_OF = {model: family for family, models in ARCHITECTURE_FAMILIES.items() for model in models}
 OOF_FOLDS = 3
 """Grouped folds of the training models' out-of-fold layer sums (calibrate uses 5)."""
 METHODS = (
@@ -121,13 +84,6 @@ METHODS = (
     "per-class RF + affine",
     "measured layers + affine",
 )
-
-
-def family(architecture: str) -> str:
-    """The family of an architecture id: keras.applications by the table above, a sampled
-    architecture (`rand-cnn-0042`) by its id without the number."""
-    base = family_of_model(architecture.rstrip("~"))
-    return FAMILY_OF.get(base, base)
 
 
 def without(data: Dataset, held: str) -> Dataset:

@@ -53,7 +53,8 @@ def main() -> None:
         "",
         markdown_table(header, rows, right=[1, 2]),
         "",
-        f"Whole-model correction: **{correction['kind']}**, leave-one-architecture-out RMSPE "
+        f"Whole-model correction: **{correction['kind']}**, RMSPE "
+        f"({correction.get('cv', 'leave one architecture out')}) "
         f"{correction.get('cv_rmspe')} over {correction.get('rows', 0)} whole-model rows; "
         f"measured whole / sum of layer predictions ranged "
         f"{correction.get('ratio_measured_to_layer_sum')}.",

@@ -1,5 +1,5 @@
 """Choose and fit the whole-model correction (estimation/correction.py) on measured whole models:
-each kind is scored leave-one-architecture-out, the best is refitted on every model, and its
+each kind is scored leaving one architecture family out, the best is refitted on every model, and its
 out-of-fold residual quantiles give the total's 90% interval."""
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ MIN_MODELS = 3
 
 
 def fit_correction(pairs: Sequence[tuple[float, float, str]]) -> Correction:
-    """`pairs` are (sum of layer predictions, measured energy, architecture) of whole models."""
+    """`pairs` are (sum of layer predictions, measured energy, architecture family) of whole
+    models."""
     if len(pairs) < MIN_MODELS:
         return Correction(info={"note": f"{len(pairs)} whole-model rows: too few to fit a correction"})
     sums = np.array([p[0] for p in pairs])
@@ -40,7 +41,7 @@ def fit_correction(pairs: Sequence[tuple[float, float, str]]) -> Correction:
     correction.interval_log = (float(low), float(high))
     correction.info = {
         "cv_rmspe": {k: round(v, 5) for k, v in scores.items()},
-        "cv": "leave one architecture out",
+        "cv": "leave one architecture family out",
         "rows": len(pairs),
         "ratio_measured_to_layer_sum": [float(np.min(measured / sums)), float(np.max(measured / sums))],
         **interval_check(residuals[best], groups),
@@ -49,8 +50,8 @@ def fit_correction(pairs: Sequence[tuple[float, float, str]]) -> Correction:
 
 
 def interval_check(residuals: np.ndarray, groups: np.ndarray) -> dict[str, float]:
-    """Out-of-sample coverage and width of the 90% interval: each architecture's models are
-    judged by the interval of the other architectures' residuals, as a new model would be."""
+    """Out-of-sample coverage and width of the 90% interval: each family's models are judged by
+    the interval of the other families' residuals, as a new architecture would be."""
     covered, ratios = [], []
     for group in np.unique(groups):
         held = groups == group
@@ -64,5 +65,5 @@ def interval_check(residuals: np.ndarray, groups: np.ndarray) -> dict[str, float
     return {
         "interval_coverage": round(float(np.mean(covered)), 4),
         "interval_high_over_low": round(float(np.median(ratios)), 4),
-        "interval_check": "each architecture against the other architectures' out-of-fold residuals",
+        "interval_check": "each family against the other families' out-of-fold residuals",
     }

@@ -124,8 +124,8 @@ def update_cost(rows: Sequence[dict[str, Any]], context: str | None = None) -> f
 
 
 def model_pairs(rows: Sequence[dict[str, Any]], profile: HardwareProfile) -> list[tuple[float, float, str]]:
-    """(sum of layer training predictions, measured training step, architecture) per whole
-    model measured in training."""
+    """(sum of layer training predictions, measured training step, architecture family) per
+    whole model measured in training."""
     assert profile.training is not None
     from .whole_models import read_whole_models
 
@@ -135,7 +135,7 @@ def model_pairs(rows: Sequence[dict[str, Any]], profile: HardwareProfile) -> lis
         (
             training_layer_sum(estimate(m.graph, profile), profile.training, m.graph.params),
             m.measured_j,
-            m.model,
+            m.family,
         )
         for m in models
     ]

@@ -163,6 +163,11 @@ _CORRECTION_SAYS = {
     "a fitted fixed cost (its overhead_j) plus a fitted multiple of the sum",
     "loglinear": "the whole-model correction (loglinear) turns the sum of the layers into the total "
     "through a line fitted in log space",
+    "affine-robust": "the whole-model correction (affine-robust) turns the sum of the layers into the "
+    "total as a fitted fixed cost (its overhead_j) plus a fitted multiple of the sum, fitted so that "
+    "a few badly priced models cannot set it",
+    "loglinear-robust": "the whole-model correction (loglinear-robust) turns the sum of the layers "
+    "into the total through a line fitted in log space, so that a few badly priced models cannot set it",
 }
 
 

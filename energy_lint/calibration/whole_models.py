@@ -3,12 +3,12 @@ total's 90% interval are fitted on.
 
 A correction fitted on layer sums from predictors that had seen the model's own layers learns
 in-sample error and gives an interval that is too narrow on a new architecture. So the models'
-architectures are split into folds; each fold's models are summed by layer predictors refitted
-without that fold's layer rows (each family with the kind calibration chose, no CV)."""
+architecture families (architecture_families.py) are split into folds; each fold's models are
+summed by layer predictors refitted without the layer rows of that fold's families (each
+predictor family with the kind calibration chose, no CV)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +20,7 @@ from ..errors import EnergyLintError
 from ..estimation.forward_pass import estimate
 from ..estimation.profile import FamilyPredictor, HardwareProfile
 from ..graph import ModelGraph, read_model
+from .architecture_families import architecture_family
 from .fit import EXPORTERS, N_JOBS, Dataset, FittedPredictor, fit_one, grouped_folds, item_arrays
 
 FOLDS = 5
@@ -35,12 +36,8 @@ class WholeModel:
 
     @property
     def family(self) -> str:
-        """The architecture family: the id without a trailing -NNNN sample number."""
-        return family_of_model(self.model)
-
-
-def family_of_model(model: str) -> str:
-    return re.sub(r"-\d+$", "", model)
+        """The architecture family (architecture_families.py): held out together."""
+        return architecture_family(self.model)
 
 
 def _batch(row: dict[str, Any]) -> int:
@@ -68,6 +65,13 @@ def read_whole_models(rows: Sequence[dict[str, Any]]) -> tuple[list[WholeModel],
             continue
         models.append(WholeModel(str(row.get("model") or path.stem), batch, energy, graph))
     return models, skipped
+
+
+def _architectures_of(data: Dataset, families: set[str]) -> set[str]:
+    """Every architecture of the dataset (layer rows and fused rows) in these families."""
+    seen = {group for rows in data.by_family.values() for _, _, group in rows}
+    seen |= {group for groups in data.fused.values() for group in groups}
+    return {group for group in seen if architecture_family(group) in families}
 
 
 def _refit(
@@ -109,19 +113,20 @@ def out_of_fold_sums(
     generic: FittedPredictor,
     folds: int = FOLDS,
 ) -> list[tuple[float, float, str]]:
-    """(layer sum by predictors that never saw the model's architecture, measured, architecture)
-    for every whole model, architectures in up to FOLDS grouped folds."""
+    """(layer sum by predictors that never saw the model's architecture family, measured,
+    family) for every whole model, families in up to FOLDS grouped folds."""
     if not models:
         return []
-    groups = np.array([m.model for m in models])
+    groups = np.array([m.family for m in models])
     if len(np.unique(groups)) < 2:
         splits = [(np.array([], dtype=int), np.arange(len(models)))]
     else:
         splits, _ = grouped_folds(groups, splits=folds)
     sums = np.zeros(len(models))
     for _, test in splits:
-        held = {str(groups[i]) for i in test}
+        held = _architectures_of(data, {str(groups[i]) for i in test})
+        held |= {models[i].model for i in test}
         profile = _refit(data, fitted, generic, held)
         for i in test:
             sums[i] = estimate(models[i].graph, profile).layer_sum_j
-    return [(float(s), m.measured_j, m.model) for s, m in zip(sums, models, strict=True)]
+    return [(float(s), m.measured_j, m.family) for s, m in zip(sums, models, strict=True)]

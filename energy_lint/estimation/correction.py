@@ -9,6 +9,7 @@ estimation, profile writing and the benchmarks all go through this module."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -127,7 +128,68 @@ class LogLinearCorrection(Correction):
         return {"intercept": self.intercept, "slope": self.slope}
 
 
+ROBUST_SCALE = 0.3
+"""Where the Cauchy loss of the robust kinds stops growing as a square: a log error of 0.3
+(35%). Beyond it the loss grows as a log, so a model the layers price 5x off (log error 1.6)
+weighs like 5 models 35% off, not like 30 of them."""
+
+
+def _robust_log_fit(residuals: Callable[[np.ndarray], np.ndarray], start: list[float]) -> np.ndarray:
+    """Parameters that minimise a Cauchy loss of log(predicted / measured), from `start`.
+    scipy comes with the calibrate extra; check only predicts and never imports it."""
+    from scipy.optimize import least_squares
+
+    return least_squares(residuals, np.array(start), loss="cauchy", f_scale=ROBUST_SCALE).x
+
+
+@dataclass
+class RobustAffineCorrection(AffineCorrection):
+    """overhead + factor x sum, as the affine kind, fitted on log error under a Cauchy loss:
+    the least squares of the affine kind let one architecture the layers price 5x high set the
+    slope for every other (on onnxruntime rows, all other families came out about 90% low)."""
+
+    kind: ClassVar[str] = "affine-robust"
+
+    def fit(self, layer_sums: np.ndarray, measured: np.ndarray) -> RobustAffineCorrection:
+        sums, measured = np.asarray(layer_sums, dtype=np.float64), np.asarray(measured, dtype=np.float64)
+        log_measured = np.log(measured)
+
+        def residuals(theta: np.ndarray) -> np.ndarray:
+            predicted = theta[0] + np.exp(theta[1]) * sums
+            return np.log(np.maximum(predicted, TINY_J)) - log_measured
+
+        start = [0.0, float(np.median(log_measured - np.log(np.maximum(sums, TINY_J))))]
+        overhead, log_factor = _robust_log_fit(residuals, start)
+        self.overhead_j, self.factor = float(overhead), float(np.exp(log_factor))
+        return self
+
+
+@dataclass
+class RobustLogLinearCorrection(LogLinearCorrection):
+    """exp(intercept) x sum^slope, as the loglinear kind, under a Cauchy loss on log error."""
+
+    kind: ClassVar[str] = "loglinear-robust"
+
+    def fit(self, layer_sums: np.ndarray, measured: np.ndarray) -> RobustLogLinearCorrection:
+        log_sums = np.log(np.maximum(np.asarray(layer_sums, dtype=np.float64), TINY_J))
+        log_measured = np.log(np.asarray(measured, dtype=np.float64))
+
+        def residuals(theta: np.ndarray) -> np.ndarray:
+            return theta[0] + theta[1] * log_sums - log_measured
+
+        start = [float(np.median(log_measured - log_sums)), 1.0]
+        self.intercept, self.slope = (float(v) for v in _robust_log_fit(residuals, start))
+        return self
+
+
 KINDS: dict[str, type[Correction]] = {
-    cls.kind: cls for cls in (Correction, AffineCorrection, LogLinearCorrection)
+    cls.kind: cls
+    for cls in (
+        Correction,
+        AffineCorrection,
+        LogLinearCorrection,
+        RobustAffineCorrection,
+        RobustLogLinearCorrection,
+    )
 }
 """Every kind, by the name profile.json gives it: the explicit registry."""

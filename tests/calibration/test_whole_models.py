@@ -12,7 +12,6 @@ import pytest
 from energy_lint.calibration.fit import IN_MODEL, architecture_of, collect, fit_families, fit_predictor
 from energy_lint.calibration.whole_models import (
     WholeModel,
-    family_of_model,
     out_of_fold_sums,
     read_whole_models,
 )
@@ -83,7 +82,21 @@ def test_in_model_rows_group_by_model_keep_their_energy_and_filter_by_context() 
     alone = collect(mixed, context="alone").by_family["dense"]
     assert [math.exp(t) for _, t, _ in alone] == pytest.approx([0.5 - 0.01] * 2)
     assert architecture_of({"model": "rand-cnn-0042", "source": "resnet50:conv1"}) == "rand-cnn-0042"
-    assert family_of_model("rand-cnn-0042") == "rand-cnn" and family_of_model("resnet50") == "resnet50"
+
+
+def test_a_models_out_of_fold_sum_ignores_the_rows_of_its_whole_family() -> None:
+    """rand-x-0001's rows (scaled 50x) must not reach the sum of rand-x-0002, its sibling."""
+    renamed = {"alpha": "rand-x-0001", "beta": "rand-x-0002", "gamma": "gamma", "delta": "delta"}
+    sums = {}
+    for scale in (1.0, 50.0):
+        scaled = [{**row, "model": renamed[row["model"]]} for row in rows(scale)]
+        scaled = [row for row in scaled if row["model"] != "rand-x-0002"]  # the sibling has no rows
+        data = collect(scaled)
+        fitted, generic = fit_families(data, ("xgboost",), validate=False)
+        siblings = [WholeModel(renamed[m.model], m.batch, m.measured_j, m.graph) for m in models()]
+        sums[scale] = out_of_fold_sums(data, siblings, fitted, generic)
+    assert [s[2] for s in sums[1.0]] == ["rand-x", "rand-x", "gamma", "delta"]
+    assert sums[50.0][1][0] == pytest.approx(sums[1.0][1][0], rel=1e-9)
 
 
 def test_the_choice_among_candidates_is_nested_in_the_reported_error() -> None:
