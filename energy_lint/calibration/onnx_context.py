@@ -2,12 +2,16 @@
 running session (its own profiler, enable_profiling), credited to the graph energy-lint read,
 and the whole pass timed without the profiler before and after.
 
-onnxruntime rewrites a graph before it runs it: it fuses a Conv with the Add and Relu after it,
-and its NCHWc layout pass names such a kernel after the tensor it writes ("<tensor>_nchwc"). A
-kernel is credited to the node of its own name, else to the node that writes its tensor, walked
-back to the nearest node of the kernel's op type; the nodes it absorbed get no time of their own,
-as a fused layer does in TensorFlow. Kernels onnxruntime adds itself (layout reorders) belong to
-no node: they count in the whole pass (`overhead_s`), never in a row."""
+onnxruntime rewrites a graph before it runs it, and its profile names the rewritten nodes: a
+Conv fused with the Add and Relu after it, named after the tensor it writes by the NCHWc layout
+pass ("<tensor>_nchwc") or after a node ("/Add_6_nchwc"); a MatMul and its bias Add as one Gemm
+("fused /MatMul_1/MatMulAddFusion"); a GELU's five nodes as one "Gelu_token_25". A kernel is
+credited to the node of its own name; else to the node its name starts with, or to the node
+that writes its tensor (named, or read off the rewritten graph onnxruntime saves), walked back to
+the nearest node of the kernel's op type, or that node itself where none is near. The nodes a
+kernel absorbed get no time of their own, as a fused layer does in TensorFlow. Kernels of the
+ops onnxruntime adds itself (layout reorders), and those whose tensors cannot be traced back,
+belong to no node: they count in the whole pass (`overhead_s`), never in a row."""
 
 from __future__ import annotations
 
@@ -31,10 +35,13 @@ EXECUTION_PATH = (
 )
 FUSED_OPS = {"FusedConv": "Conv", "FusedGemm": "Gemm", "FusedMatMul": "MatMul", "NhwcConv": "Conv"}
 """Kernels onnxruntime made by fusing, by the op of the node they run for."""
+RUNTIME_OPS = frozenset({"ReorderInput", "ReorderOutput"})
+"""Ops onnxruntime adds to the graph itself: overhead of the pass, no node's."""
 MAX_WALK = 4
 """How many nodes back from a fused kernel's output its own op may lie (Conv -> Add -> Relu)."""
 _KERNEL = "_kernel_time"
 _LAYOUT_SUFFIX = "_nchwc"
+_FUSED_PREFIX = "fused "
 
 
 def tensor_writers(path: Path, graph: ModelGraph) -> dict[str, str]:
@@ -51,20 +58,86 @@ def tensor_writers(path: Path, graph: ModelGraph) -> dict[str, str]:
     return writers
 
 
+@dataclass
+class RuntimeGraph:
+    """The graph onnxruntime runs (its saved rewrite): each node's outputs, and the reorder
+    node that reads each tensor, to follow a kernel's output back into the model's tensors."""
+
+    outputs: dict[str, list[str]]
+    reordered: dict[str, list[str]]
+
+    @staticmethod
+    def read(path: Path | None) -> RuntimeGraph:
+        if path is None or not path.is_file():
+            return RuntimeGraph({}, {})
+        import onnx
+
+        model = onnx.load(str(path), load_external_data=False)
+        outputs, reordered = {}, defaultdict(list)
+        for node in model.graph.node:
+            outputs[node.name] = [o for o in node.output if o]
+            if node.op_type in RUNTIME_OPS:
+                for tensor in node.input:
+                    reordered[tensor] += [o for o in node.output if o]
+        return RuntimeGraph(outputs, dict(reordered))
+
+    def tensors_of(self, kernel: str) -> list[str]:
+        """The kernel's output tensors, then what reorders make of them (NCHWc back to NCHW)."""
+        found, frontier = [], list(self.outputs.get(kernel, ()))
+        for _ in range(MAX_WALK):
+            found += frontier
+            frontier = [after for tensor in frontier for after in self.reordered.get(tensor, ())]
+        return found
+
+
 class KernelCredit:
     """Which graph node a kernel of the profile runs for (see the module docstring)."""
 
-    def __init__(self, graph: ModelGraph, writers: Mapping[str, str]) -> None:
+    def __init__(
+        self, graph: ModelGraph, writers: Mapping[str, str], runtime: RuntimeGraph | None = None
+    ) -> None:
         self.ops = {node.name: node.type for node in graph.layers}
         self.inputs = {node.name: list(node.inputs) for node in graph.layers}
         self.writers = writers
+        self.runtime = runtime or RuntimeGraph({}, {})
 
     def __call__(self, kernel: str, op: str) -> str | None:
-        if kernel in self.ops:
-            return kernel
-        start = self.writers.get(kernel.removesuffix(_LAYOUT_SUFFIX))
-        wanted = FUSED_OPS.get(op, op)
-        frontier, seen = [start] if start else [], set()
+        if op in RUNTIME_OPS:
+            return None
+        name = kernel.removeprefix(_FUSED_PREFIX)
+        if name in self.ops:
+            return name
+        start = self._start(name) or self._traced(kernel)
+        if start is None:
+            return None
+        return self._walk(start, FUSED_OPS.get(op, op)) or start
+
+    def _start(self, kernel: str) -> str | None:
+        """The node the kernel's name says its output comes from: a node or a tensor."""
+        stem = kernel.removesuffix(_LAYOUT_SUFFIX)
+        if stem in self.ops:
+            return stem
+        if stem in self.writers:
+            return self.writers[stem]
+        parts = kernel.split("/")  # "/MatMul_1/MatMulAddFusion": a node named after the first
+        for end in range(len(parts) - 1, 1, -1):
+            if "/".join(parts[:end]) in self.ops:
+                return "/".join(parts[:end])
+        return None
+
+    def _traced(self, kernel: str) -> str | None:
+        """The node that writes the first of the kernel's tensors the model itself has (some of
+        which onnxruntime renames after the node that writes them)."""
+        for tensor in self.runtime.tensors_of(kernel):
+            if tensor in self.writers:
+                return self.writers[tensor]
+            if tensor in self.ops:
+                return tensor
+        return None
+
+    def _walk(self, start: str, wanted: str) -> str | None:
+        """The nearest node of op `wanted` at or behind `start`, within MAX_WALK nodes."""
+        frontier, seen = [start], set()
         for _ in range(MAX_WALK):
             following = []
             for name in frontier:
@@ -144,7 +217,9 @@ def profile(
     whole, after = warm_up_and_time(forward, warmup_seconds, whole_seconds, repeats)
     passes = max(5, min(passes, int(profile_seconds / max(whole.seconds, 1e-9))))
     with tempfile.TemporaryDirectory(prefix="energy-lint-ort-") as folder:
-        profiled = session_for(path, threads=threads, profile_prefix=os.path.join(folder, "profile"))
+        rewritten = Path(folder) / "optimized.onnx"
+        prefix = os.path.join(folder, "profile")
+        profiled = session_for(path, threads=threads, profile_prefix=prefix, optimized_path=str(rewritten))
         profiled.run(None, feeds)  # its first pass allocates: not one of the profiled passes
         walls = []
         for _ in range(passes):
@@ -152,9 +227,10 @@ def profile(
             profiled.run(None, feeds)
             walls.append(time.perf_counter() - start)
         events = json.loads(Path(profiled.end_profiling()).read_text())
+        runtime = RuntimeGraph.read(rewritten)
     whole.add(forward, whole_seconds, after)
     timed = kernel_passes(events, passes)
-    credit = KernelCredit(graph, tensor_writers(path, graph))
+    credit = KernelCredit(graph, tensor_writers(path, graph), runtime)
     layer_passes: list[dict[str, float]] = []
     overhead: list[float] = []
     uncredited: set[str] = set()

@@ -45,6 +45,51 @@ def test_a_fused_or_renamed_kernel_is_credited_to_the_node_of_its_op(tmp_path: P
     assert credit("y_nchwc", "Conv") == "conv2"
     assert credit("s_nchwc", "Add") == "add"
     assert credit("ReorderOutput_0", "ReorderOutput") is None  # onnxruntime's own
+    assert credit("relu1_nchwc", "Conv") == "conv1"  # named after a node, not a tensor
+    assert credit("nothing_we_know", "Conv") is None
+
+
+def test_a_kernel_onnxruntime_named_itself_is_traced_through_its_rewritten_graph(tmp_path: Path) -> None:
+    """A GELU fused into "Gelu_token_3" writes a tensor that a reorder turns into the model's
+    `y`: the time goes to the node that writes `y`, as no node of op Gelu is near it."""
+    path = residual_block(tmp_path / "block.onnx")
+    graph = read_model(path)
+    runtime = onnx_context.RuntimeGraph({"Gelu_token_3": ["t9"]}, {"t9": ["y"]})
+    credit = onnx_context.KernelCredit(graph, onnx_context.tensor_writers(path, graph), runtime)
+    assert credit("Gelu_token_3", "Gelu") == "relu2"
+    assert onnx_context.KernelCredit(graph, {})("Gelu_token_3", "Gelu") is None  # without the rewrite
+
+
+def dense_stack(path: Path, width: int = 256, batch: int = 8) -> Path:
+    """x -> MatMul -> Add(bias) -> Relu -> MatMul -> Add(bias): two Dense layers as torch's
+    exporter writes them, which onnxruntime runs as "[fused ]/mm1/MatMulAddFusion" Gemms."""
+    graph = helper.make_graph(
+        [
+            helper.make_node("MatMul", ["x", "w1"], ["m1"], name="/mm1"),
+            helper.make_node("Add", ["m1", "b1"], ["a1"], name="/add1"),
+            helper.make_node("Relu", ["a1"], ["r1"], name="/relu1"),
+            helper.make_node("MatMul", ["r1", "w2"], ["m2"], name="/mm2"),
+            helper.make_node("Add", ["m2", "b2"], ["y"], name="/add2"),
+        ],
+        "mlp",
+        [helper.make_tensor_value_info("x", FLOAT, [batch, width])],
+        [helper.make_tensor_value_info("y", FLOAT, None)],
+        [weight(n, *s) for n, s in (("w1", (width, width)), ("b1", (width,)), ("w2", (width, width)),
+                                    ("b2", (width,)))],
+    )  # fmt: skip
+    return save(graph, path)
+
+
+def test_a_matmul_fused_with_its_bias_keeps_its_time(tmp_path: Path) -> None:
+    path = dense_stack(tmp_path / "mlp.onnx")
+    graph = read_model(path)
+    credit = onnx_context.KernelCredit(graph, onnx_context.tensor_writers(path, graph))
+    assert credit("fused /mm1/MatMulAddFusion", "FusedGemm") == "/mm1"
+    assert credit("/mm2/MatMulAddFusion", "Gemm") == "/mm2"
+    result = onnx_context.profile(path, graph, passes=6, whole_seconds=0.05, repeats=2, warmup_seconds=0.05)
+    assert result.layer_s["/mm1"] > 0 and result.layer_s["/mm2"] > 0
+    assert result.layer_s["/add1"] == 0  # absorbed into the Gemm
+    assert not any("credited to no node" in note for note in result.notes)
 
 
 def test_every_profiled_run_adds_up_and_the_convolutions_carry_the_time(tmp_path: Path) -> None:
