@@ -97,6 +97,7 @@ _RULES: dict[str, Callable[[Node, list[Value]], Value | None]] = {
     "Sub": _binary(lambda a, b: a - b),
     "Mul": _binary(lambda a, b: a * b),
     "Div": _binary(lambda a, b: a // b if b else 0),
+    "Mod": _binary(lambda a, b: a % b if b else 0),  # fmod=0: the sign of the divisor, as Python's %
     "Concat": lambda node, args: (
         _scalar_or_vector([v for _, vs in args for v in vs], False)
         if all(len(d) == 1 for d, _ in args)

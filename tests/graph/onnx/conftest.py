@@ -66,8 +66,13 @@ def transformer_block(tmp_path_factory):
     block = torch.nn.Sequential(layer)  # a one-argument forward for the exporter's tracer
     fastpath = torch.backends.mha.get_fastpath_enabled()
     torch.backends.mha.set_fastpath_enabled(False)  # the fused kernel has no ONNX export
+    folder = tmp_path_factory.mktemp("onnx-block")
     try:
-        path = export(block, torch.zeros(1, 16, 64), tmp_path_factory.mktemp("onnx-block") / "block.onnx")
+        path = export(block, torch.zeros(1, 16, 64), folder / "block.onnx")
+        # As most exports are written: a free batch, which the attention reshapes compute from
+        # Shape -> Gather -> Mod -> Concat chains.
+        export(block, torch.zeros(1, 16, 64), folder / "block-free-batch.onnx", input_names=["x"],
+               dynamic_axes={"x": {0: "batch"}})  # fmt: skip
     finally:
         torch.backends.mha.set_fastpath_enabled(fastpath)
     return layer, path

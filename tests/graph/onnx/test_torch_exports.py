@@ -40,3 +40,12 @@ def test_transformer_block_params_and_macs(transformer_block) -> None:
     assert abs(graph.macs - expected) <= 0.01 * expected
     priced = {layer.keras_class for layer in graph.layers if layer.type == "MatMul"}
     assert "Dot" in priced  # the attention products of two activations
+
+
+def test_a_transformer_block_with_a_free_batch_has_every_shape(transformer_block) -> None:
+    _, path = transformer_block
+    fixed = read_model(path)
+    free = read_model(path.with_name("block-free-batch.onnx"), batch_size=3)
+    assert free.unknown_layers == []  # no "shape unknown after ONNX shape inference"
+    assert free.batch_size == 3
+    assert free.macs == fixed.macs  # per sample
