@@ -1,8 +1,9 @@
 """Export the models an onnxruntime calibration profiles: torchvision architectures with random
 weights (weights=None), each at the input sizes below, and the first SAMPLED architectures of
 each family of calibration/architectures/ that torch's exporter takes (Keras models run on
-Keras' torch backend), through torch.onnx.export with a free batch dimension. The files are
-large and rebuilt on demand, never committed.
+Keras' torch backend), and sampled torch-native families (transformer encoders and MLPs, whose
+Keras counterparts do not export), through torch.onnx.export with a free batch dimension. The
+files are large and rebuilt on demand, never committed.
 
     python calibration/export_onnx_models.py [OUT_DIR] [--sampled N]   # default onnx-models/, 15
     python -m energy_lint calibrate --name NAME --in-context --models calibration/onnx-models \\
@@ -12,9 +13,12 @@ Needs torch and torchvision (the test extras)."""
 
 from __future__ import annotations
 
+import itertools
 import os
+import random
 import sys
 from pathlib import Path
+from typing import Any
 
 MODELS: dict[str, tuple[int, ...]] = {
     "resnet18": (224, 160),
@@ -57,6 +61,7 @@ def _torch(module: object, example: object, path: Path) -> None:
     import torch
 
     staging = path.with_suffix(".part")
+    torch.backends.mha.set_fastpath_enabled(False)  # its fused attention kernel has no ONNX export
     torch.onnx.export(
         module,
         (example,),
@@ -81,6 +86,71 @@ def export_sampled(config: Path, out: Path) -> Path:
         torch.manual_seed(0)
         model = keras.models.model_from_json(config.read_text())
         _torch(model, torch.randn(1, *model.inputs[0].shape[1:]), path)
+    return path
+
+
+TORCH_FAMILIES = ("torch-transformer", "torch-mlp")
+"""Sampled in torch itself: `torch-transformer-0003` is the fourth of its family."""
+MAX_SAMPLE_MACS = 2e9
+"""Per sample: a drawn architecture over it is drawn again, so that a run stays short."""
+
+
+def _transformer(rng: random.Random) -> tuple[Any, tuple[int, ...]]:
+    """A stack of nn.TransformerEncoderLayer (batch first) with a linear head on the mean token."""
+    import torch
+    from torch import nn
+
+    while True:
+        width = rng.choice((64, 96, 128, 192, 256, 384, 512, 768))
+        heads = rng.choice([h for h in (2, 4, 8, 12) if width % h == 0])
+        hidden = width * rng.choice((2, 4))
+        layers, steps = rng.randint(1, 4), rng.choice((16, 32, 64, 128, 197, 256))
+        macs = layers * (steps * (4 * width * width + 2 * width * hidden) + 2 * steps * steps * width)
+        if macs <= MAX_SAMPLE_MACS:
+            break
+    activation = rng.choice(("relu", "gelu"))
+
+    class Encoder(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            block = nn.TransformerEncoderLayer(
+                width, heads, hidden, dropout=0.0, activation=activation, batch_first=True
+            )
+            self.encoder = nn.TransformerEncoder(block, layers, enable_nested_tensor=False)
+            self.head = nn.Linear(width, 10)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.head(self.encoder(x).mean(dim=1))
+
+    return Encoder(), (steps, width)
+
+
+def _mlp(rng: random.Random) -> tuple[Any, tuple[int, ...]]:
+    """Linear layers of log-uniform widths with a drawn activation between them."""
+    from torch import nn
+
+    while True:
+        widths = [int(2 ** rng.uniform(4, 12)) for _ in range(rng.randint(3, 7))]
+        macs = sum(a * b for a, b in itertools.pairwise(widths))
+        if macs <= MAX_SAMPLE_MACS:
+            break
+    activation = rng.choice((nn.ReLU, nn.GELU, nn.Tanh))
+    layers: list[Any] = []
+    for a, b in itertools.pairwise(widths):
+        layers += [nn.Linear(a, b), activation()]
+    return nn.Sequential(*layers[:-1]), (widths[0],)
+
+
+def export_torch_sampled(family: str, index: int, out: Path) -> Path:
+    """Architecture `index` of a torch-native family: drawn from (family, index) alone."""
+    import torch
+
+    path = out / f"{family}-{index:04d}.onnx"
+    if not path.exists():
+        torch.manual_seed(index)
+        draw = _transformer if family == "torch-transformer" else _mlp
+        model, shape = draw(random.Random(f"{family}-{index}"))
+        _torch(model.eval(), torch.randn(1, *shape), path)
     return path
 
 
@@ -116,6 +186,8 @@ def main(argv: list[str]) -> int:
                 paths.append(export_sampled(config, out))
             except Exception as error:  # the exporter refuses some Keras ops (LayerNormalization)
                 print(f"skipped {config.name}: {type(error).__name__}", flush=True)
+    for family in TORCH_FAMILIES:
+        paths += [export_torch_sampled(family, index, out) for index in range(sampled)]
     for path in paths:
         print(f"{path} {path.stat().st_size / 1e6:.1f} MB", flush=True)
     return 0
