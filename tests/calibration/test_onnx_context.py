@@ -114,3 +114,15 @@ def test_a_runs_kernels_and_tail_are_its_whole_duration() -> None:
         assert kernels == pytest.approx({"a": 15e-6, "b": 25e-6, "c": 30e-6})
         assert sum(kernels.values()) + tail == pytest.approx(100e-6)
     assert timed.ops == {"a": "A", "b": "B", "c": "C"}
+
+
+def test_what_profiling_cost_comes_off_every_kernel_alike_none_below_zero() -> None:
+    """A pass of 12 us profiled, 9 us unprofiled: 1 us off each kernel, and the two small ones,
+    emptied, leave the large one the rest."""
+    kernels = {"gemm": 10e-6, "add": 1e-6, "relu": 1e-6}
+    assert onnx_context.without_profiler_cost(kernels, 0.0, 9e-6) == pytest.approx(
+        {"gemm": 9e-6, "add": 0.0, "relu": 0.0}, abs=1e-12
+    )
+    lighter = onnx_context.without_profiler_cost(kernels, 0.0, 10.5e-6)  # 1.5 us over: 0.5 us each
+    assert lighter == pytest.approx({"gemm": 9.5e-6, "add": 0.5e-6, "relu": 0.5e-6}, abs=1e-12)
+    assert onnx_context.without_profiler_cost(kernels, 1e-6, 20e-6) == kernels  # no excess: as timed
