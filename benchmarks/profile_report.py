@@ -1,7 +1,7 @@
 """A profile's cross-validated error per family and per library (RMSPE), its whole-model
 correction and how its power was obtained, as recorded in its profile.json by `calibrate`:
 
-    .venv-test/bin/python benchmarks/profile_report.py energy_lint/predictors/cpu-xeon-2core-tf --write
+    .venv-test/bin/python benchmarks/profile_report.py energy_lint/predictors/cpu-xeon-2core-tf-ctx --write
 """
 
 from __future__ import annotations

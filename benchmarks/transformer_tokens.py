@@ -32,7 +32,7 @@ from energy_lint.graph.architectures import resized
 from energy_lint.units import format_energy
 
 CONFIGS = REPO / "tests" / "graph" / "architectures" / "configs"
-PROFILES = ("cpu-xeon-2core-tf", "h100-torch-fp32")
+PROFILES = ("cpu-xeon-2core-tf-ctx", "h100-torch-fp32")
 WORKLOAD = Workload(sequence_length=512, generated_tokens=256)
 J_PER_WH = 3600.0
 

@@ -10,7 +10,7 @@ a profile and the measurements CSV it was fitted from:
 - the share of the measured joules that CodeCarbon attributes to RAM.
 
     .venv-test/bin/python benchmarks/whole_model_gap.py \
-        calibration/cpu-xeon-2core-tf/measurements.csv energy_lint/predictors/cpu-xeon-2core-tf
+        calibration/cpu-xeon-2core-tf-ctx2/measurements.csv energy_lint/predictors/cpu-xeon-2core-tf-ctx
 
 Needs scipy (it comes with scikit-learn, in the [calibrate] and [test] extras)."""
 

@@ -13,7 +13,7 @@ from tests.in_process import invoke
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
 REFERENCE = REPO / "calibration" / "models"
-CPU_PROFILE = "cpu-xeon-2core-tf"
+CPU_PROFILE = "cpu-xeon-2core-tf-ctx"
 
 
 def run_check(

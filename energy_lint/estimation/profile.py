@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -222,21 +222,32 @@ def available_profiles() -> list[tuple[str, Path]]:
     return found
 
 
-PREFERRED = ("cpu-xeon-2core-tf-ctx", "cpu-xeon-2core-tf", "h100-torch-fp32")
+PREFERRED = ("cpu-xeon-2core-tf-ctx", "h100-torch-fp32")
 """Bundled profiles in the order `check` prefers them when none is configured.
 cpu-xeon-2core-tf-ctx is fitted on layers timed inside their running models (a tf.function, XLA
 off) on a 2-core Xeon, and judged on whole models of architecture families it never saw
-(benchmarks/RESULTS.md); cpu-xeon-2core-tf, fitted on layers measured one by one on the same
-machine kind, stays for comparison. The H100 profile (GPU energy measured by NVML) is to come
-first once its calibration is complete (issue 6); with its first 490 rows it is bundled for
-trying out (--profile h100-torch-fp32), not the default. Training predictors: cpu-xeon-2core-tf-ctx
-(ratios read inside training steps of 49 models) and cpu-epyc-2core-tf (643 forward rows, 240
-training-step rows of layers measured alone)."""
+(benchmarks/RESULTS.md); it superseded cpu-xeon-2core-tf, fitted on layers measured one by one
+(retired; its measurements stay in calibration/cpu-xeon-2core-tf/). The H100 profile (GPU energy
+measured by NVML) is to come first once its calibration is complete (issue 6); with its first 490
+rows it is bundled for trying out (--profile h100-torch-fp32), not the default. Training
+predictors: cpu-xeon-2core-tf-ctx (ratios read inside training steps of 49 models) and
+cpu-epyc-2core-tf (643 forward rows, 240 training-step rows of layers measured alone)."""
 
 
-def default_profile() -> Path:
+FORMAT_PREFERRED: dict[str, tuple[str, ...]] = {"onnx": ("cpu-xeon-2core-ort",)}
+"""Bundled profiles preferred for a run whose every model is of one format: an .onnx file is
+run by onnxruntime, whose kernels, fusions and overheads are not TensorFlow's, and
+cpu-xeon-2core-ort was measured there."""
+
+
+def default_profile(formats: Collection[str | None] = ()) -> Path:
+    """The bundled profile `check` uses when none is configured: the one measured on the
+    runtime of the models' format where every model has the same format and one is bundled,
+    else the first of PREFERRED."""
     bundled = {directory.name: directory for where, directory in available_profiles() if where == "bundled"}
-    for name in PREFERRED:
+    only = set(formats)
+    preferred = FORMAT_PREFERRED.get(str(only.pop()), ()) if len(only) == 1 else ()
+    for name in (*preferred, *PREFERRED):
         if name in bundled:
             return bundled[name]
     if bundled:

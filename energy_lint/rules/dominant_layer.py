@@ -7,8 +7,9 @@ Why:
 
 Example:
     [tool.energy-lint.budgets]
-    layer-share = "15%"
-    # fc1 (Dense 25088->4096) takes 21% of examples/vgg16.json's energy on cpu-xeon-2core-tf: EL201
+    layer-share = "10%"
+    # block4_conv2 (Conv2D 512->512, 3x3) takes 13% of examples/vgg16.json's energy on
+    # cpu-xeon-2core-tf-ctx: EL201
 """
 
 from __future__ import annotations

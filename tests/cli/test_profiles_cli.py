@@ -53,7 +53,7 @@ def test_a_corrupt_profile_is_one_error_line_and_the_rest_still_listed(tmp_path:
 
 def test_training_predictors_are_described_alike_by_profiles_and_by_check(tmp_path: Path) -> None:
     listed = {p["name"]: p for p in json.loads(profiles(tmp_path).stdout)["profiles"]}
-    assert listed["cpu-xeon-2core-tf"]["training"] is None
+    assert listed["h100-torch-fp32"]["training"] is None
     training = listed["cpu-epyc-2core-tf"]["training"]
     assert training["layer_pairs"] >= 100 and training["model_rows"] >= 3
     assert "conv" in training["families"] and training["cv_rmspe_generic"] > 0

@@ -12,8 +12,8 @@ from energy_lint.estimation.forward_pass import estimate
 from energy_lint.estimation.profile import find_profile, load_profile
 from energy_lint.estimation.training_estimate import TrainingPlan, estimate_training, with_batch_size
 from energy_lint.graph import read_model
-from tests.check_cli import CPU_PROFILE, EXAMPLES
-from tests.rules.cases import TRAINING_PROFILE
+from tests.check_cli import EXAMPLES
+from tests.rules.cases import TRAINING_PROFILE, UNTRAINED_PROFILE
 
 
 def test_steps_round_up_to_whole_batches() -> None:
@@ -36,7 +36,7 @@ def test_a_graph_rebatched_is_the_graph_read_at_that_batch(name: str) -> None:
 
 
 def test_a_profile_without_training_rows_gives_no_training_estimate() -> None:
-    profile = load_profile(find_profile(CPU_PROFILE))
+    profile = load_profile(find_profile(UNTRAINED_PROFILE))
     assert profile.training is None
     graph = read_model(EXAMPLES / "mobilenet_v3_small.json")
     assert estimate_training(graph, profile, TrainingPlan(1, 10)) is None

@@ -11,7 +11,7 @@ from energy_lint.report import CHECK_FORMATS
 from tests.check_cli import EXAMPLES, document, run_check
 from tests.report.reports import Page
 
-PROFILES = ("cpu-xeon-2core-tf@POL", "h100-torch-fp32@FRA")
+PROFILES = ("cpu-xeon-2core-tf-ctx@POL", "h100-torch-fp32@FRA")
 MODELS = (EXAMPLES / "mobilenet_v3_small.json", EXAMPLES / "resnet50.json")
 
 
@@ -23,13 +23,13 @@ def compared(tmp_path, output_format: str):
 def test_json_carries_one_estimate_per_profile_and_the_cheapest(tmp_path) -> None:
     report = document(compared(tmp_path, "json"))
     assert [(p["name"], p["grid"]) for p in report["profiles"]] == [
-        ("cpu-xeon-2core-tf", "POL"),
+        ("cpu-xeon-2core-tf-ctx", "POL"),
         ("h100-torch-fp32", "FRA"),
     ]
-    assert report["profile"]["name"] == "cpu-xeon-2core-tf"  # rules and main figures: the first
+    assert report["profile"]["name"] == "cpu-xeon-2core-tf-ctx"  # rules and main figures: the first
     for model in report["models"]:
         first, second = model["estimates"]
-        assert first["profile"] == "cpu-xeon-2core-tf" and second["profile"] == "h100-torch-fp32"
+        assert first["profile"] == "cpu-xeon-2core-tf-ctx" and second["profile"] == "h100-torch-fp32"
         assert first["energy_j"] == pytest.approx(model["energy_j"])
         assert second["energy_j"] != pytest.approx(first["energy_j"])
         for estimate in (first, second):
@@ -62,10 +62,10 @@ def test_every_format_names_both_profiles_and_the_greenest(output_format: str, t
         assert len(artifacts) == 2
         for artifact, name in zip(artifacts, cheapest, strict=True):
             estimates = artifact["properties"]["estimates"]
-            assert [e["profile"] for e in estimates] == ["cpu-xeon-2core-tf", "h100-torch-fp32"]
+            assert [e["profile"] for e in estimates] == ["cpu-xeon-2core-tf-ctx", "h100-torch-fp32"]
             assert artifact["properties"]["cheapest"] == name
         return
-    for name in ("cpu-xeon-2core-tf", "h100-torch-fp32"):
+    for name in ("cpu-xeon-2core-tf-ctx", "h100-torch-fp32"):
         assert name in out
     if output_format == "text":
         assert out.count("on each profile") == 2 and out.count("cheapest") == 2
