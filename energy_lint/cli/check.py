@@ -16,6 +16,7 @@ from ..engine.config import ConfigError, find_config, load_config
 from ..engine.discovery import discover
 from ..engine.reading import read_each
 from ..errors import EnergyLintError
+from ..graph.files import file_format
 from ..report import CHECK_FORMATS
 from .messages import EXIT_ERROR, EXIT_OK, EXIT_VIOLATIONS, fail, print_error
 from .options import model_shape_options
@@ -171,9 +172,10 @@ def check(
     from ..rules import selected_codes
 
     config = ctx.obj["config"]
+    files, errors = discover(paths, skip_non_models=skip_non_models)
     try:
         intensity = _intensity(ctx, country, region)
-        first, *others = _priced_profiles(profiles, intensity)
+        first, *others = _priced_profiles(profiles, intensity, {file_format(path) for path in files})
         settings = CheckSettings(
             profile=first.profile,
             intensity=first.intensity,
@@ -186,7 +188,6 @@ def check(
         comparison = _comparison(diff_base, baseline, first.profile.name)
     except EnergyLintError as error:
         fail(error)
-    files, errors = discover(paths, skip_non_models=skip_non_models)
     for error in errors:
         click.echo(f"error: {error}", err=True)
     if ctx.get_parameter_source("input_shapes") == ParameterSource.COMMANDLINE:
@@ -207,15 +208,15 @@ def check(
     sys.exit(EXIT_VIOLATIONS if failing and not exit_zero else EXIT_OK)
 
 
-def _priced_profiles(choices: tuple[str, ...], intensity: Any) -> list[Any]:
+def _priced_profiles(choices: tuple[str, ...], intensity: Any, formats: set[str | None]) -> list[Any]:
     """Each --profile with its grid (its own after @, else the run's); the default profile
-    when none is given."""
+    for the models' formats when none is given."""
     from ..estimation.profile import default_profile, find_profile, load_profile
     from ..impact.carbon import intensity_for
     from ..impact.hardware_comparison import PricedProfile, split_choice
 
     if not choices:
-        return [PricedProfile(load_profile(default_profile()), intensity)]
+        return [PricedProfile(load_profile(default_profile(formats)), intensity)]
     priced = []
     for choice in choices:
         name, region = split_choice(choice)
