@@ -227,14 +227,19 @@ def layer_features(
     *,
     operation: bool = False,
     result: LayerResult | None = None,
+    batch: int | None = None,
 ) -> LayerFeatures:
     """Features of one call of a layer with batch-first input shapes (batch size included).
     `result` is the reader's own output for the call where it has one (a graph node, whose
-    operations may carry constants); otherwise the layer's spec computes it from the config."""
+    operations may carry constants); otherwise the layer's spec computes it from the config.
+    `batch` is the model's batch where the first axis is not it (an ONNX node after a Reshape
+    or a sequence-first Transpose: (steps, batch, width)); the reader's MACs are per sample of
+    the model's batch."""
     if result is None:
         spec = spec_for(class_name, operation=operation)
         result = spec(LayerCall(class_name, Config(config), tuple(tuple(s) for s in input_shapes)))
-    batch = input_shapes[0][0] if input_shapes and input_shapes[0] else 1
+    if batch is None:
+        batch = input_shapes[0][0] if input_shapes and input_shapes[0] else 1
     macs = result.macs * batch
     inputs = sum(math.prod(s) for s in input_shapes)
     outputs = sum(math.prod(s) for s in result.outputs)
@@ -255,8 +260,9 @@ def layer_features(
     return LayerFeatures(family, tuple(values), tuple(float(v) for v in values.values()))
 
 
-def node_features(node: LayerNode) -> LayerFeatures:
-    """Features of a layer call read from a model file."""
+def node_features(node: LayerNode, batch: int | None = None) -> LayerFeatures:
+    """Features of a layer call read from a model file; `batch` the model's where the node's
+    first axis may be another (see layer_features)."""
     params = node.params if node.layer_params is None else node.layer_params
     result = LayerResult(tuple(node.output_shapes), params, node.macs)  # type: ignore[arg-type]
     try:
@@ -266,6 +272,7 @@ def node_features(node: LayerNode) -> LayerFeatures:
             node.input_shapes,
             operation=node.operation,
             result=result,  # type: ignore[arg-type]
+            batch=batch,
         )
     except LayerConfigError as error:
         raise EnergyLintError(f"layer {node.name!r} ({node.type}): {error}") from None
@@ -282,7 +289,11 @@ def row_features(row: Mapping[str, Any]) -> LayerFeatures:
     shapes = json.loads(shapes) if isinstance(shapes, str) else shapes
     if shapes and not isinstance(shapes[0], list):
         shapes = [shapes]
-    return layer_features(row["layer_class"], config, [tuple(s) for s in shapes], result=_row_result(row))
+    result = _row_result(row)
+    # A row with the reader's counts is a node of an ONNX graph: per-sample MACs of the model's
+    # batch, whatever its first axis holds.
+    batch = int(float(row["batch_size"])) if result is not None and row.get("batch_size") else None
+    return layer_features(row["layer_class"], config, [tuple(s) for s in shapes], result=result, batch=batch)
 
 
 def _row_result(row: Mapping[str, Any]) -> LayerResult | None:

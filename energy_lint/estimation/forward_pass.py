@@ -87,9 +87,12 @@ def _key(node: LayerNode) -> tuple[object, ...]:
     return (node.type, id(node.config), shapes, node.operation, node.params, node.macs)
 
 
-def price_layers(nodes: Sequence[LayerNode], profile: HardwareProfile) -> list[LayerEstimate]:
+def price_layers(
+    nodes: Sequence[LayerNode], profile: HardwareProfile, batch: int | None = None
+) -> list[LayerEstimate]:
     """Each layer call's energy by its family's predictor (or the generic one); identical
-    calls are priced once and their estimate copied."""
+    calls are priced once and their estimate copied. `batch`: the model's, for nodes whose
+    first axis may be another (an ONNX graph's)."""
     layers: list[LayerEstimate] = []
     pending: dict[str, list[tuple[LayerEstimate, dict[str, float]]]] = defaultdict(list)
     copies: list[tuple[LayerEstimate, LayerEstimate]] = []
@@ -109,7 +112,7 @@ def price_layers(nodes: Sequence[LayerNode], profile: HardwareProfile) -> list[L
             copies.append((entry, seen[key]))
             continue
         seen[key] = entry
-        values = node_features(node).as_dict()
+        values = node_features(node, batch).as_dict()
         entry.features = values
         entry.priced_by, entry.pricing = predictor_family(family, profile)
         pending[entry.priced_by or GENERIC].append((entry, values))
@@ -146,7 +149,7 @@ def predictor_family(family: str, profile: HardwareProfile) -> tuple[str, Pricin
 
 
 def estimate(graph: ModelGraph, profile: HardwareProfile) -> Estimate:
-    layers = price_layers(graph.layers, profile)
+    layers = price_layers(graph.layers, profile, graph.batch_size if graph.format == "onnx" else None)
     layer_sum = sum(entry.energy_j for entry in layers)
     correction = profile.correction
     total = correction.predict_one(layer_sum)

@@ -31,3 +31,15 @@ def test_the_interval_is_judged_one_family_out() -> None:
     assert same.kind != "none"  # the layers are 2x low everywhere: any fitted kind beats none
     assert same.info["interval_high_over_low"] < spread.info["interval_high_over_low"]
     assert spread.info["interval_coverage"] < same.info["interval_coverage"]
+
+
+def test_two_families_priced_11x_high_do_not_shrink_every_other_model() -> None:
+    """Chosen by RMSPE, the plain affine won here by dividing every model by 5: an 11x
+    overestimate counts as error 10 and an underestimate as at most 1. By the mean absolute log
+    error, no."""
+    inliers = pairs({f"f{i}": 1.0 for i in range(6)})
+    outliers = [(11 * measured, measured, family) for _, measured, family in pairs({"o1": 1.0, "o2": 1.0})]
+    fitted = fit_correction(inliers + outliers)
+    assert fitted.info["chosen_by"] == "cv_mean_abs_log_error"
+    ratios = [fitted.predict_one(layer_sum) / measured for layer_sum, measured, _ in inliers]
+    assert 0.8 < float(np.median(ratios)) < 1.25

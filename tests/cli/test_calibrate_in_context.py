@@ -118,7 +118,7 @@ def test_onnx_models_are_profiled_in_onnxruntime_with_the_readers_counts_in_each
             if row["batch_size"] == str(batch) and row["layer_class"] != "Model":
                 node = nodes[row["source"].split(":")[-1]]
                 assert (int(row["macs"]), int(row["params"])) == (node.macs, node.params)
-                assert row_features(row) == node_features(node)
+                assert row_features(row) == node_features(node, batch)
     conv = next(row for row in rows if row["layer_class"] == "Conv2D")
     assert float(conv["energy_j"]) == pytest.approx(30.0 * float(conv["duration_s"]))
     again = _in_context(tmp_path, "--models", str(models), "--budget", "5m")

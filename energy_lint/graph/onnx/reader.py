@@ -44,6 +44,8 @@ _NOT_WEIGHTS = {
     "ConvInteger": (2, 3),
     "MatMulInteger": (2, 3),
 }
+_PASS_THROUGH = frozenset({"Identity"})
+"""Ops that hand a weight on unchanged: its user, not the op, holds the weight."""
 _DTYPE_CODES = {name: code for code, name in DTYPES.items()}
 
 
@@ -192,11 +194,19 @@ class _Builder:
                 weights[node.outputs[0]] = _Weight(math.prod(size))
         if all(constant):  # a Constant, or a node computing on constants only
             constants.update(node.outputs)
-        params = 0
+        params = own = 0
         skip = _NOT_WEIGHTS.get(node.op_type, ())
+        if node.op_type in _PASS_THROUGH and len(inputs) == 1 and inputs[0] in weights:
+            # torch's exporter hands a weight it stored once to its second user through an
+            # Identity: the weight belongs to the user, counted once for the model.
+            weights[node.outputs[0]] = weights[inputs[0]]
+            skip = (0,)
         for position, value in enumerate(inputs):
             weight = weights.get(value)
-            if weight is not None and not weight.counted and position not in skip:
+            if weight is None or position in skip:
+                continue
+            own += weight.elements
+            if not weight.counted:
                 weight.counted = True
                 params += weight.elements
         layer = LayerNode(
@@ -208,6 +218,7 @@ class _Builder:
             or [s for s in shapes if s is not None],
             output_shapes=list(outputs),
             params=params,
+            layer_params=own if own != params else None,
         )
         for output in node.outputs:
             self.producer[output] = name

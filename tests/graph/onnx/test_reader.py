@@ -298,3 +298,25 @@ def test_a_loop_body_is_priced_per_trip_when_the_file_fixes_the_count(tmp_path: 
     assert matmul.name == "Loop_0/body/MatMul_1"
     assert matmul.macs == 5 * 16 * 16 and "x 5 iterations" in matmul.note
     assert read.params == 16 * 16 and read.macs == 5 * 16 * 16
+
+
+def test_a_weight_handed_on_through_an_identity_belongs_to_its_user_counted_once(tmp_path: Path) -> None:
+    """torch's exporter stores two equal weights once and feeds the second user an Identity of
+    it: the model has the weight once, and each MatMul reads it (its features' weight bytes)."""
+    graph = helper.make_graph(
+        [
+            helper.make_node("MatMul", ["x", "w"], ["h"], name="first"),
+            helper.make_node("Identity", ["w"], ["w_again"], name="again"),
+            helper.make_node("MatMul", ["h", "w_again"], ["y"], name="second"),
+        ],
+        "shared",
+        [helper.make_tensor_value_info("x", FLOAT, [1, 32])],
+        [helper.make_tensor_value_info("y", FLOAT, None)],
+        [weight("w", 32, 32)],
+    )
+    read = read_model(save(graph, tmp_path / "shared.onnx"))
+    nodes = {node.name: node for node in read.layers}
+    assert read.params == 32 * 32
+    assert (nodes["first"].params, nodes["first"].layer_params) == (32 * 32, None)
+    assert (nodes["second"].params, nodes["second"].layer_params) == (0, 32 * 32)
+    assert nodes["again"].params == 0
