@@ -13,6 +13,7 @@ from energy_lint.engine.discovery import discover
 from tests.graph.onnx.builders import conv_model
 
 ROOT = Path(__file__).parents[2]
+JSON_ZERO = ("--format", "json", "--exit-zero")
 
 
 def test_onnx_files_are_found_in_directories(tmp_path: Path) -> None:
@@ -41,6 +42,23 @@ def test_check_prices_an_onnx_model_by_family(tmp_path: Path) -> None:
     predictors = {layer["type"]: layer["predictor"] for layer in model["layers"]}
     assert predictors == {"Conv": "conv", "Relu": "activation"}
     assert model["energy_j"] > 0 and model["params"] == 8 * 3 * 3 * 3 + 8
+    assert document["profile"]["name"] == "cpu-xeon-2core-ort"  # measured in onnxruntime
+
+
+def test_a_run_of_onnx_and_keras_files_takes_the_keras_default(tmp_path: Path) -> None:
+    """One profile prices the whole run: with a Keras file beside the .onnx, the default is the
+    TensorFlow one, and the report says which."""
+    path = conv_model(tmp_path / "conv.onnx", dims=(1, 3, 32, 32))
+    keras_file = ROOT / "examples" / "mobilenet_v2.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "energy_lint", "check", str(path), str(keras_file), *JSON_ZERO],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["profile"]["name"] == "cpu-xeon-2core-tf-ctx"
 
 
 def test_symbolic_dims_from_the_configuration(tmp_path: Path) -> None:
