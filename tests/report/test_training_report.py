@@ -9,7 +9,7 @@ import pytest
 from energy_lint.report import CHECK_FORMATS
 from energy_lint.units import format_energy
 from tests.check_cli import EXAMPLES, document, run_check
-from tests.rules.cases import TRAINING_PROFILE
+from tests.rules.cases import TRAINING_PROFILE, UNTRAINED_PROFILE
 
 CONFIG = "[training]\nepochs = 10\ntraining-samples = 50_000\nvalidation-samples = 10_000\nbatch-size = 64\n"
 MODEL = EXAMPLES / "mobilenet_v3_small.json"
@@ -52,6 +52,6 @@ def test_every_format_shows_the_training_energy_and_its_interval(output_format: 
 
 def test_a_profile_without_training_rows_says_so_and_warns(tmp_path) -> None:
     (tmp_path / "energy-lint.toml").write_text(CONFIG)
-    result = run_check(MODEL, cwd=tmp_path)
+    result = run_check(MODEL, cwd=tmp_path, profile=UNTRAINED_PROFILE)
     assert "not estimated (the profile has no training measurements)" in result.stdout
     assert "EL304" in result.stdout and result.returncode == 0
