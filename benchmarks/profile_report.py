@@ -57,7 +57,12 @@ def main() -> None:
         f"({correction.get('cv', 'leave one architecture out')}) "
         f"{correction.get('cv_rmspe')} over {correction.get('rows', 0)} whole-model rows; "
         f"measured whole / sum of layer predictions ranged "
-        f"{correction.get('ratio_measured_to_layer_sum')}.",
+        f"{correction.get('ratio_measured_to_layer_sum')}."
+        + (
+            f" Chosen by mean absolute log error, {correction['cv_mean_abs_log_error']}."
+            if "cv_mean_abs_log_error" in correction
+            else ""
+        ),
     ]
     body = "\n".join(lines)
     print(body)
