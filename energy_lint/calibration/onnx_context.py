@@ -108,6 +108,9 @@ class KernelCredit:
         name = kernel.removeprefix(_FUSED_PREFIX)
         if name in self.ops:
             return name
+        named = self._named_after(name)
+        if named is not None:
+            return named  # its own node, whatever op the fusion made of it
         start = self._start(name) or self._traced(kernel)
         if start is None:
             return None
@@ -120,7 +123,12 @@ class KernelCredit:
             return stem
         if stem in self.writers:
             return self.writers[stem]
-        parts = kernel.split("/")  # "/MatMul_1/MatMulAddFusion": a node named after the first
+        return None
+
+    def _named_after(self, kernel: str) -> str | None:
+        """The node a fused kernel is named after ("/MatMul_1/MatMulAddFusion": "/MatMul_1"). It
+        is the node itself: walking back from it for a Gemm could reach an earlier one."""
+        parts = kernel.split("/")
         for end in range(len(parts) - 1, 1, -1):
             if "/".join(parts[:end]) in self.ops:
                 return "/".join(parts[:end])

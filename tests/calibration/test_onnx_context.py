@@ -126,3 +126,26 @@ def test_what_profiling_cost_comes_off_every_kernel_alike_none_below_zero() -> N
     lighter = onnx_context.without_profiler_cost(kernels, 0.0, 10.5e-6)  # 1.5 us over: 0.5 us each
     assert lighter == pytest.approx({"gemm": 9.5e-6, "add": 0.5e-6, "relu": 0.5e-6}, abs=1e-12)
     assert onnx_context.without_profiler_cost(kernels, 1e-6, 20e-6) == kernels  # no excess: as timed
+
+
+def test_a_kernel_named_after_a_node_is_that_nodes_even_with_a_gemm_behind_it(tmp_path: Path) -> None:
+    """x -> Gemm -> Relu -> MatMul -> Add: onnxruntime's "/mm/MatMulAddFusion" runs as a Gemm,
+    and the Gemm two nodes behind must not take its time."""
+    width = 64
+    graph = helper.make_graph(
+        [
+            helper.make_node("Gemm", ["x", "w1", "b1"], ["g"], name="/gemm"),
+            helper.make_node("Relu", ["g"], ["r"], name="/relu"),
+            helper.make_node("MatMul", ["r", "w2"], ["m"], name="/mm"),
+            helper.make_node("Add", ["m", "b2"], ["y"], name="/add"),
+        ],
+        "gemm_then_matmul",
+        [helper.make_tensor_value_info("x", FLOAT, [4, width])],
+        [helper.make_tensor_value_info("y", FLOAT, None)],
+        [weight(n, *s) for n, s in (("w1", (width, width)), ("b1", (width,)), ("w2", (width, width)),
+                                    ("b2", (width,)))],
+    )  # fmt: skip
+    path = save(graph, tmp_path / "gemm_then_matmul.onnx")
+    read = read_model(path)
+    credit = onnx_context.KernelCredit(read, onnx_context.tensor_writers(path, read))
+    assert credit("/mm/MatMulAddFusion", "Gemm") == "/mm"
