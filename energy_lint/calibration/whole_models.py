@@ -67,11 +67,14 @@ def read_whole_models(rows: Sequence[dict[str, Any]]) -> tuple[list[WholeModel],
     return models, skipped
 
 
-def _architectures_of(data: Dataset, families: set[str]) -> set[str]:
-    """Every architecture of the dataset (layer rows and fused rows) in these families."""
+def _architectures_by_family(data: Dataset) -> dict[str, set[str]]:
+    """The architectures of the dataset's rows (timed and fused) under each family."""
     seen = {group for rows in data.by_family.values() for _, _, group in rows}
     seen |= {group for groups in data.fused.values() for group in groups}
-    return {group for group in seen if architecture_family(group) in families}
+    found: dict[str, set[str]] = {}
+    for group in seen:
+        found.setdefault(architecture_family(group), set()).add(group)
+    return found
 
 
 def _refit(
@@ -123,9 +126,9 @@ def out_of_fold_sums(
     else:
         splits, _ = grouped_folds(groups, splits=folds)
     sums = np.zeros(len(models))
+    architectures = _architectures_by_family(data)
     for _, test in splits:
-        held = _architectures_of(data, {str(groups[i]) for i in test})
-        held |= {models[i].model for i in test}
+        held = set().union(*(architectures.get(str(groups[i]), set()) for i in test))
         profile = _refit(data, fitted, generic, held)
         for i in test:
             sums[i] = estimate(models[i].graph, profile).layer_sum_j
