@@ -220,6 +220,15 @@ def _family_extras(
     return {}
 
 
+def _weight_reads(family: str, input_shapes: Sequence[Shape]) -> int:
+    """How often a call reads its weights: once, but once per step for a recurrent layer, whose
+    loop multiplies the state by its recurrent kernel at every step (at batch 1 an LSTM's time
+    follows steps x weight bytes, a matrix-vector product per step bound by memory)."""
+    if family != "recurrent" or not input_shapes or len(input_shapes[0]) <= 2:
+        return 1
+    return max(int(input_shapes[0][1] or 1), 1)
+
+
 def layer_features(
     class_name: str,
     config: Mapping[str, Any],
@@ -243,7 +252,8 @@ def layer_features(
     macs = result.macs * batch
     inputs = sum(math.prod(s) for s in input_shapes)
     outputs = sum(math.prod(s) for s in result.outputs)
-    moved = BYTES_PER_ELEMENT * (inputs + outputs + result.params)
+    family = family_of(class_name, operation)
+    moved = BYTES_PER_ELEMENT * (inputs + outputs + result.params * _weight_reads(family, input_shapes))
     values = {
         "log_macs": _log(macs),
         "log_input_elements": _log(inputs),
@@ -253,7 +263,6 @@ def layer_features(
         "log_bytes": _log(moved),
         "log_intensity": _log(macs / moved) if moved > 0 else 0.0,
     }
-    family = family_of(class_name, operation)
     values.update(_family_extras(family, class_name, config, input_shapes, result.outputs))
     if family in CONV_FAMILIES:
         values[TAPS] = _log(_grouped_taps(family, values, macs))

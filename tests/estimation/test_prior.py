@@ -4,7 +4,10 @@ predicting with their trees alone."""
 
 from __future__ import annotations
 
+import json
 import math
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -63,8 +66,15 @@ def test_the_residual_is_clipped_inside_the_ranges_and_fades_beyond_them() -> No
 
 
 @pytest.mark.parametrize("name", ["cpu-epyc-2core-tf", "h100-torch-fp32"])
-def test_bundled_profiles_without_priors_predict_with_their_trees_as_before(name: str) -> None:
-    profile = load_profile(BUNDLED / name)
+def test_a_profile_written_before_priors_predicts_with_its_trees_alone(name: str, tmp_path: Path) -> None:
+    old = tmp_path / name
+    shutil.copytree(BUNDLED / name, old)
+    entry = json.loads((old / "profile.json").read_text())
+    assert any("prior" in family for family in entry["families"].values())  # priors to strip
+    for family in entry["families"].values():
+        family.pop("prior", None)
+    (old / "profile.json").write_text(json.dumps(entry))
+    profile = load_profile(old)
     assert all(p.prior is None for p in profile.families.values())
     graph = read_model(EXAMPLES / "mobilenet_v2.json", batch_size=1)
     result = estimate(graph, profile)
