@@ -1,7 +1,8 @@
 """Random but valid Keras models, for coverage beyond keras.applications (as nn-Meter samples
 its kernels): CNNs (plain, residual, depthwise-separable), MLPs, transformer encoder blocks,
 RNNs, and grouped-convolution CNNs (ConvNeXt and ResNeXt blocks) with sampled widths, kernels,
-strides, resolutions and batch sizes, large layers included.
+strides, resolutions and batch sizes, large layers included; and stacks of one kernel kind
+(rand-kernel), so that no kernel kind is taught by one family alone.
 
 Deterministic: model `index` of a family depends only on (seed, family, index), so the files
 can be written again anywhere, and a model's id ("rand-cnn-0042") names its family before the
@@ -23,6 +24,7 @@ FAMILIES = (
     "rand-transformer",
     "rand-rnn",
     "rand-groupcnn",
+    "rand-kernel",
 )
 """Sampled round-robin: `count` a multiple of len(FAMILIES) gives each family indices 0..count/7-1,
 and a family added last leaves the first models of the others as they were."""
@@ -30,7 +32,7 @@ BATCHES = (1, 2, 4, 8, 16, 32, 64)
 MAX_BATCH_MACS = 6e9
 """Largest work of one pass (MACs x batch) a sampled run gets: about 0.2 s on 2 cores here, so
 that a model takes seconds to profile and the campaign yields thousands of rows an hour."""
-SLOWER_PER_MAC = {"rand-groupcnn": 10.0}
+SLOWER_PER_MAC = {"rand-groupcnn": 10.0, "rand-kernel": 20.0}
 """How much slower than the MACs say a family runs, for its work limit: TensorFlow runs a grouped
 convolution on a CPU (XLA) about 100x slower per MAC than a plain one (ConvNeXt's 7x7 depthwise
 Conv2D: 0.3 GMAC/s here), and in a ConvNeXt block it is a few percent of the MACs."""
@@ -254,6 +256,45 @@ def _grouped_cnn(keras: Any, rng: random.Random, name: str) -> Any:
     return keras.Model(inputs, keras.layers.Dense(rng.choice([10, 100, 1000]))(x), name=name)
 
 
+def _kernel_stack(keras: Any, rng: random.Random, name: str) -> Any:
+    """A stack of one kernel kind and nothing else that costs, as nn-Meter samples kernels:
+    grouped convolutions over 1 to 64 channels per group (ungrouped when that is every
+    channel), recurrent layers (LSTM, GRU, either bidirectional) or Dense layers whose weights
+    reach tens of MB. Otherwise rand-groupcnn,
+    rand-rnn and rand-mlp alone teach these kinds at these sizes: each held out by family, as
+    a new architecture is, would leave nothing to learn its kind from."""
+    kind = rng.choice(["grouped", "recurrent", "dense"])
+    if kind == "grouped":
+        side = rng.choice([8, 14, 16, 28, 32, 56, 64, 112])
+        width = 8 * max(1, _log_int(rng, 16, 512) // 8)
+        inputs = keras.Input((side, side, width))
+        x = inputs
+        for _ in range(rng.randint(2, 4)):
+            per_group = rng.choice([c for c in (1, 2, 4, 8, 16, 32, 64) if width % c == 0])
+            stride = rng.choice([1, 1, 2]) if x.shape[1] >= 4 else 1
+            x = keras.layers.Conv2D(
+                width, rng.choice([1, 3, 3, 5, 7]), strides=stride, padding="same",
+                groups=width // per_group, use_bias=rng.random() < 0.5,
+            )(x)  # fmt: skip
+        return keras.Model(inputs, x, name=name)
+    if kind == "recurrent":
+        inputs = keras.Input((_log_int(rng, 8, 256), _log_int(rng, 8, 1024)))
+        x = inputs
+        layers = rng.randint(1, 2)
+        for depth in range(layers):
+            cell = rng.choice([keras.layers.LSTM, keras.layers.GRU])
+            layer = cell(_log_int(rng, 16, 1024), return_sequences=depth < layers - 1 or rng.random() < 0.5)
+            x = keras.layers.Bidirectional(layer)(x) if rng.random() < 0.3 else layer(x)
+        return keras.Model(inputs, x, name=name)
+    inputs = keras.Input(
+        (_log_int(rng, 2, 64), _log_int(rng, 64, 8192)) if rng.random() < 0.3 else (_log_int(rng, 64, 8192),)
+    )
+    x = inputs
+    for _ in range(rng.randint(2, 4)):
+        x = keras.layers.Dense(_log_int(rng, 64, 8192), activation=rng.choice([None, "relu", "gelu"]))(x)
+    return keras.Model(inputs, x, name=name)
+
+
 _BUILDERS: dict[str, Callable[[Any, random.Random, str], Any]] = {
     "rand-cnn": _plain_cnn,
     "rand-rescnn": _residual_cnn,
@@ -262,4 +303,5 @@ _BUILDERS: dict[str, Callable[[Any, random.Random, str], Any]] = {
     "rand-transformer": _transformer,
     "rand-rnn": _rnn,
     "rand-groupcnn": _grouped_cnn,
+    "rand-kernel": _kernel_stack,
 }

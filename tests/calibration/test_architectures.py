@@ -42,3 +42,26 @@ def test_the_same_seed_gives_the_same_models(sampled, tmp_path):
     for first, second in zip(sampled, again, strict=False):
         assert first.path.read_text() == second.path.read_text()
         assert first.batch_size == second.batch_size
+
+
+def test_a_kernel_stack_holds_one_kernel_kind_and_the_family_covers_all_three():
+    from energy_lint.calibration import keras_backend
+    from energy_lint.calibration.architectures import build
+
+    keras = keras_backend.import_keras()
+    kinds = set()
+    for index in range(12):
+        model = build(keras, "rand-kernel", index, seed=3)
+        layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+        grouped = [layer for layer in layers if isinstance(layer, keras.layers.Conv2D)]
+        looped = [
+            layer for layer in layers if isinstance(layer, (keras.layers.RNN, keras.layers.Bidirectional))
+        ]
+        dense = [layer for layer in layers if isinstance(layer, keras.layers.Dense)]
+        assert sorted(map(len, (grouped, looped, dense)))[:2] == [0, 0], model.name  # one kind only
+        assert len(grouped) + len(looped) + len(dense) == len(layers), model.name  # nothing else
+        kinds |= {
+            name for name, found in (("grouped", grouped), ("recurrent", looped), ("dense", dense)) if found
+        }
+        keras.backend.clear_session()
+    assert kinds == {"grouped", "recurrent", "dense"}
