@@ -45,3 +45,22 @@ def test_the_readme_quotes_the_default_profiles_accuracy_as_the_benchmark_wrote_
     rmspe, _macs, times = overall.groups()
     assert f"The default, `{PREFERRED[0]}`" in readme
     assert f"off by {rmspe} RMSPE, {times} closer than `a*MACs+b`" in " ".join(readme.split())
+
+
+def test_the_readme_quotes_the_architecture_only_figure_as_accuracy_subset_computes_it() -> None:
+    """The README's RMSPE over the architecture families, the kernel probes left out, is what
+    benchmarks/accuracy_subset.py reads off the committed predictions file."""
+    import subprocess
+    import sys
+
+    root = RESULTS.parents[1]
+    predictions = root / "benchmarks" / "accuracy-cpu-xeon-2core-tf-ctx2-predictions.csv"
+    script = root / "benchmarks" / "accuracy_subset.py"
+    out = subprocess.run(
+        [sys.executable, str(script), str(predictions), "--without", "rand-kernel"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    figure = re.search(r"energy-lint\s+RMSPE\s+([\d.]+%)", out)
+    assert figure is not None and "20 families" in out
+    readme = " ".join((root / "README.md").read_text().split())
+    assert f"over the 20 architecture families alone it is off by {figure.group(1)}" in readme

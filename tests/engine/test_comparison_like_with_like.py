@@ -45,7 +45,7 @@ def test_same_batch_and_profile_compare_as_unchanged(tmp_path: Path) -> None:
 
 def mlp(width: int) -> dict:
     config = functional(
-        [layer("Dense", "d", {"units": 4}, [tensor("x", [None, width])])], [["x", 0, 0]], [["d", 0, 0]]
+        [layer("Dense", "d", {"units": 512}, [tensor("x", [None, width])])], [["x", 0, 0]], [["d", 0, 0]]
     )
     config["config"]["layers"][0]["config"]["batch_shape"] = [None, width]
     return config
@@ -63,10 +63,10 @@ def test_diff_base_prices_each_side_with_its_own_input_shape(tmp_path: Path) -> 
     model.write_text(json.dumps(mlp(8)))
     git(tmp_path, "add", "model.json")
     git(tmp_path, "commit", "-qm", "8 features")
-    model.write_text(json.dumps(mlp(64)))
+    model.write_text(json.dumps(mlp(4096)))
     result = run_check(model, "--diff-base", "HEAD", "--format", "json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr  # no regression budget is configured
     entry = document(result)["models"][0]
-    assert entry["input_shape"] == [1, 64]
+    assert entry["input_shape"] == [1, 4096]
     assert entry["base"]["energy_j"] is not None
-    assert entry["base"]["change"] > 0  # 64 inputs cost more than 8
+    assert entry["base"]["change"] > 0  # 4096 inputs (2 M MACs) cost more than 8 (4 k MACs)

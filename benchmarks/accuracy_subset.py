@@ -1,0 +1,53 @@
+"""Whole-model RMSPE of every method of an accuracy run over a subset of its held-out families,
+read off its predictions file (benchmarks/accuracy-*-predictions.csv): nothing is refitted, each
+model keeps the prediction it got with its own family held out.
+
+For a family that is calibration stimulus rather than an architecture anyone ships (rand-kernel:
+stacks of one kernel kind), the question "how far off is a new architecture" is best asked of
+the others; the run's overall line, every family included, stays the figure of record.
+
+    PYTHONPATH=. .venv-test/bin/python benchmarks/accuracy_subset.py \\
+        benchmarks/accuracy-cpu-xeon-2core-tf-ctx2-predictions.csv --without rand-kernel
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from pathlib import Path
+
+import numpy as np
+
+REFERENCE = "MACs linear"
+
+
+def rmspe(predicted: np.ndarray, measured: np.ndarray) -> float:
+    return float(np.sqrt(np.mean((predicted / measured - 1) ** 2)))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("predictions", type=Path)
+    parser.add_argument("--without", action="append", default=[], metavar="FAMILY", help="repeatable")
+    options = parser.parse_args()
+    with options.predictions.open(newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["family"] not in options.without]
+    if not rows:
+        parser.error(f"{options.predictions}: no model left outside {options.without}")
+    measured = np.array([float(r["measured_j"]) for r in rows])
+    methods = [c for c in rows[0] if c not in ("model", "batch", "family", "measured_j")]
+    families = sorted({r["family"] for r in rows})
+    print(f"{len(rows)} models of {len(families)} families (without {', '.join(options.without) or 'none'})")
+    reference = rmspe(np.array([float(r[REFERENCE]) for r in rows]), measured)
+    for method in methods:
+        usable = [i for i, r in enumerate(rows) if r[method]]
+        predicted = np.array([float(rows[i][method]) for i in usable])
+        error = rmspe(predicted, measured[usable])
+        median = float(np.median(np.abs(predicted / measured[usable] - 1)))
+        print(f"  {method:26s} RMSPE {error:6.1%}  median |error| {median:6.1%}  "
+              f"({reference / error:.1f}x closer than {REFERENCE})")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
