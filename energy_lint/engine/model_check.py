@@ -16,8 +16,6 @@ from ..estimation.generation import estimate_generation
 from ..estimation.profile import HardwareProfile
 from ..estimation.training_estimate import estimate_training
 from ..graph import ModelGraph
-from ..graph.architectures import TransformerGraph, resized
-from ..graph.architectures.base import sequence_length
 from ..impact.carbon import CarbonIntensity, co2e_g
 from ..impact.hardware_comparison import PricedProfile, ProfileEstimate
 from ..impact.quality import choose_quality, read_sidecar, score
@@ -95,9 +93,14 @@ def check_models(
 
 def sized(graph: ModelGraph, model_settings: ModelSettings) -> ModelGraph:
     """A model built from its configuration, over the prompt its settings ask for."""
-    if not isinstance(graph, TransformerGraph) or graph.transformer is None:
+    transformer = getattr(graph, "transformer", None)  # a TransformerGraph's; no other graph has one
+    if transformer is None:
         return graph
-    tokens = sequence_length(graph.transformer, model_settings.workload.sequence_length)
+    # The registry loads only with a transformer read: an .onnx run never imports it.
+    from ..graph.architectures import resized
+    from ..graph.architectures.base import sequence_length
+
+    tokens = sequence_length(transformer, model_settings.workload.sequence_length)
     return graph if tokens == graph.sequence_length else resized(graph, tokens)
 
 

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..graph import LayerNode, ModelGraph
-from ..graph.architectures.base import ATTENTION_CORE, TransformerGraph, decode_parts
 from .forward_pass import Estimate, LayerEstimate, price_layers
 from .profile import HardwareProfile
 
@@ -94,9 +93,12 @@ def estimate_generation(
     graph: ModelGraph, profile: HardwareProfile, prefill: Estimate, workload: Workload
 ) -> GenerationEstimate | None:
     """The workload's figures for a model built from its configuration; None for any other."""
-    spec = graph.transformer if isinstance(graph, TransformerGraph) else None
+    spec = getattr(graph, "transformer", None)  # a TransformerGraph's; no other graph has one
     if spec is None:
         return None
+    # The registry loads only with a transformer read: an .onnx run never imports it.
+    from ..graph.architectures.base import ATTENTION_CORE, decode_parts
+
     prompt, batch = graph.sequence_length, graph.batch_size
     generated = workload.generated_tokens if spec.generates else 0
     result = GenerationEstimate(
