@@ -3,8 +3,8 @@
 Each model runs a few passes in onnxruntime with its profiler on (batch 1, one thread); the
 last pass's kernels are credited as `calibrate --in-context` credits them
 (energy_lint/calibration/onnx_context.py), and what no node takes is printed with the five
-largest such kernels. Layout reorders onnxruntime adds itself are meant to stay uncredited:
-they are overhead of the pass. No energy here, only shares of kernel time.
+largest such kernels. Layout reorders onnxruntime adds itself are credited to the convolution
+they serve. No energy here, only shares of kernel time.
 
     python calibration/export_onnx_models.py          # the models, into calibration/onnx-models
     PYTHONPATH=. .venv-test/bin/python benchmarks/onnx_credit.py rand-mlp-0000 rand-cnn-0000 resnet18-224

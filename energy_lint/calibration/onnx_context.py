@@ -9,9 +9,11 @@ pass ("<tensor>_nchwc") or after a node ("/Add_6_nchwc"); a MatMul and its bias 
 credited to the node of its own name; else to the node its name starts with, or to the node
 that writes its tensor (named, or read off the rewritten graph onnxruntime saves), walked back to
 the nearest node of the kernel's op type, or that node itself where none is near. The nodes a
-kernel absorbed get no time of their own, as a fused layer does in TensorFlow. Kernels of the
-ops onnxruntime adds itself (layout reorders), and those whose tensors cannot be traced back,
-belong to no node: they count in the whole pass (`overhead_s`), never in a row. What profiling
+kernel absorbed get no time of their own, as a fused layer does in TensorFlow. A layout reorder
+onnxruntime adds itself (NCHW to its blocked NCHWc and back) is the work of the convolution it
+serves: a ReorderInput is credited as the kernel reading its output is, a ReorderOutput as the
+kernel writing its input is. Kernels whose tensors cannot be traced back belong to no node: they
+count in the whole pass (`overhead_s`), never in a row. What profiling
 itself costs (a profiled pass outlasts an unprofiled one) is taken off the kernels alike."""
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import statistics
 import tempfile
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +39,7 @@ EXECUTION_PATH = (
 FUSED_OPS = {"FusedConv": "Conv", "FusedGemm": "Gemm", "FusedMatMul": "MatMul", "NhwcConv": "Conv"}
 """Kernels onnxruntime made by fusing, by the op of the node they run for."""
 RUNTIME_OPS = frozenset({"ReorderInput", "ReorderOutput"})
-"""Ops onnxruntime adds to the graph itself: overhead of the pass, no node's."""
+"""Ops onnxruntime adds to the graph itself: layout reorders, credited to the kernel they serve."""
 MAX_WALK = 4
 """How many nodes back from a fused kernel's output its own op may lie (Conv -> Add -> Relu)."""
 _KERNEL = "_kernel_time"
@@ -66,6 +68,8 @@ class RuntimeGraph:
 
     outputs: dict[str, list[str]]
     reordered: dict[str, list[str]]
+    ops: dict[str, str] = field(default_factory=dict)
+    inputs: dict[str, list[str]] = field(default_factory=dict)
 
     @staticmethod
     def read(path: Path | None) -> RuntimeGraph:
@@ -74,13 +78,25 @@ class RuntimeGraph:
         import onnx
 
         model = onnx.load(str(path), load_external_data=False)
-        outputs, reordered = {}, defaultdict(list)
+        outputs, reordered, ops, inputs = {}, defaultdict(list), {}, {}
         for node in model.graph.node:
             outputs[node.name] = [o for o in node.output if o]
+            ops[node.name], inputs[node.name] = node.op_type, [i for i in node.input if i]
             if node.op_type in RUNTIME_OPS:
                 for tensor in node.input:
                     reordered[tensor] += [o for o in node.output if o]
-        return RuntimeGraph(outputs, dict(reordered))
+        return RuntimeGraph(outputs, dict(reordered), ops, inputs)
+
+    def neighbours(self, kernel: str) -> list[str]:
+        """The kernels a reorder serves: for a ReorderInput those reading its output, for a
+        ReorderOutput the one writing its input; other reorders skipped."""
+        if self.ops.get(kernel) == "ReorderInput":
+            wanted = set(self.outputs.get(kernel, ()))
+            found = [name for name, read in self.inputs.items() if wanted.intersection(read)]
+        else:
+            wanted = set(self.inputs.get(kernel, ()))
+            found = [name for name, wrote in self.outputs.items() if wanted.intersection(wrote)]
+        return [name for name in found if self.ops.get(name) not in RUNTIME_OPS]
 
     def tensors_of(self, kernel: str) -> list[str]:
         """The kernel's output tensors, then what reorders make of them (NCHWc back to NCHW)."""
@@ -104,7 +120,8 @@ class KernelCredit:
 
     def __call__(self, kernel: str, op: str) -> str | None:
         if op in RUNTIME_OPS:
-            return None
+            served = self.runtime.neighbours(kernel)
+            return self(served[0], self.runtime.ops[served[0]]) if served else None
         name = kernel.removeprefix(_FUSED_PREFIX)
         if name in self.ops:
             return name

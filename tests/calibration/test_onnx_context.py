@@ -44,7 +44,7 @@ def test_a_fused_or_renamed_kernel_is_credited_to_the_node_of_its_op(tmp_path: P
     assert credit("r1_nchwc", "Conv") == "conv1"  # named after the Relu's output, two nodes on
     assert credit("y_nchwc", "Conv") == "conv2"
     assert credit("s_nchwc", "Add") == "add"
-    assert credit("ReorderOutput_0", "ReorderOutput") is None  # onnxruntime's own
+    assert credit("ReorderOutput_0", "ReorderOutput") is None  # without the rewritten graph: untraceable
     assert credit("relu1_nchwc", "Conv") == "conv1"  # named after a node, not a tensor
     assert credit("nothing_we_know", "Conv") is None
 
@@ -149,3 +149,30 @@ def test_a_kernel_named_after_a_node_is_that_nodes_even_with_a_gemm_behind_it(tm
     read = read_model(path)
     credit = onnx_context.KernelCredit(read, onnx_context.tensor_writers(path, read))
     assert credit("/mm/MatMulAddFusion", "Gemm") == "/mm"
+
+
+def test_a_layout_reorder_is_credited_to_the_convolution_it_serves(tmp_path: Path) -> None:
+    """onnxruntime runs the block's convolutions in its blocked NCHWc layout, with a ReorderInput
+    before the first and a ReorderOutput after the last: their time is those convolutions'."""
+    import os
+
+    from energy_lint.calibration.onnx_backend import random_feeds, session_for
+
+    path = residual_block(tmp_path / "block.onnx")
+    graph = read_model(path)
+    rewritten = tmp_path / "optimized.onnx"
+    session = session_for(path, 1, os.path.join(tmp_path, "profile"), str(rewritten))
+    feeds = random_feeds(session, graph)
+    for _ in range(3):
+        session.run(None, feeds)
+    timed = onnx_context.kernel_passes(json.loads(Path(session.end_profiling()).read_text()), 2)
+    runtime = onnx_context.RuntimeGraph.read(rewritten)
+    reorders = {k: op for k, op in timed.ops.items() if op in onnx_context.RUNTIME_OPS}
+    assert set(reorders.values()) == {"ReorderInput", "ReorderOutput"}
+    credit = onnx_context.KernelCredit(graph, onnx_context.tensor_writers(path, graph), runtime)
+    served = {kernel: credit(kernel, op) for kernel, op in reorders.items()}
+    assert set(served.values()) == {"conv1", "conv2"}  # every reorder credited to a convolution
+    reading_x = [k for k in reorders if runtime.inputs[k] == ["x"]]
+    writing_y = [k for k in reorders if runtime.outputs[k] == ["y"]]
+    assert [served[k] for k in reading_x + writing_y] == ["conv1", "conv2"]
+    assert onnx_context.KernelCredit(graph, {})(next(iter(reorders)), "ReorderInput") is None  # no rewrite
