@@ -210,14 +210,21 @@ def _transformer(keras: Any, rng: random.Random, name: str) -> Any:
     return keras.Model(inputs, x, name=name)
 
 
-def _rnn(keras: Any, rng: random.Random, name: str) -> Any:
-    inputs = keras.Input((_log_int(rng, 8, 256), _log_int(rng, 8, 512)))
-    x = inputs
-    layers = rng.randint(1, 3)
+def _recurrent_stack(
+    keras: Any, rng: random.Random, x: Any, layers: int, sequences: float, bidirectional: float
+) -> Any:
+    """`layers` LSTM or GRU layers of 16-1024 units, each but the last returning sequences (the
+    last with probability `sequences`), each bidirectional with probability `bidirectional`."""
     for depth in range(layers):
         cell = rng.choice([keras.layers.LSTM, keras.layers.GRU])
-        layer = cell(_log_int(rng, 16, 1024), return_sequences=depth < layers - 1 or rng.random() < 0.3)
-        x = keras.layers.Bidirectional(layer)(x) if rng.random() < 0.25 else layer(x)
+        layer = cell(_log_int(rng, 16, 1024), return_sequences=depth < layers - 1 or rng.random() < sequences)
+        x = keras.layers.Bidirectional(layer)(x) if rng.random() < bidirectional else layer(x)
+    return x
+
+
+def _rnn(keras: Any, rng: random.Random, name: str) -> Any:
+    inputs = keras.Input((_log_int(rng, 8, 256), _log_int(rng, 8, 512)))
+    x = _recurrent_stack(keras, rng, inputs, rng.randint(1, 3), sequences=0.3, bidirectional=0.25)
     if len(x.shape) == 3:
         x = keras.layers.GlobalAveragePooling1D()(x)
     return keras.Model(inputs, keras.layers.Dense(rng.choice([1, 10, 100]))(x), name=name)
@@ -279,12 +286,7 @@ def _kernel_stack(keras: Any, rng: random.Random, name: str) -> Any:
         return keras.Model(inputs, x, name=name)
     if kind == "recurrent":
         inputs = keras.Input((_log_int(rng, 8, 256), _log_int(rng, 8, 1024)))
-        x = inputs
-        layers = rng.randint(1, 2)
-        for depth in range(layers):
-            cell = rng.choice([keras.layers.LSTM, keras.layers.GRU])
-            layer = cell(_log_int(rng, 16, 1024), return_sequences=depth < layers - 1 or rng.random() < 0.5)
-            x = keras.layers.Bidirectional(layer)(x) if rng.random() < 0.3 else layer(x)
+        x = _recurrent_stack(keras, rng, inputs, rng.randint(1, 2), sequences=0.5, bidirectional=0.3)
         return keras.Model(inputs, x, name=name)
     inputs = keras.Input(
         (_log_int(rng, 2, 64), _log_int(rng, 64, 8192)) if rng.random() < 0.3 else (_log_int(rng, 64, 8192),)
