@@ -17,12 +17,9 @@ import csv
 from pathlib import Path
 
 import numpy as np
+from correction_choice import rmspe
 
 REFERENCE = "MACs linear"
-
-
-def rmspe(predicted: np.ndarray, measured: np.ndarray) -> float:
-    return float(np.sqrt(np.mean((predicted / measured - 1) ** 2)))
 
 
 def main() -> int:

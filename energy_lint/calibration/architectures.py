@@ -26,8 +26,9 @@ FAMILIES = (
     "rand-groupcnn",
     "rand-kernel",
 )
-"""Sampled round-robin: `count` a multiple of len(FAMILIES) gives each family indices 0..count/7-1,
-and a family added last leaves the first models of the others as they were."""
+"""Sampled round-robin: `count` a multiple of len(FAMILIES) gives each family indices
+0..count/len(FAMILIES)-1, and a family added last leaves the first models of the others as they
+were."""
 BATCHES = (1, 2, 4, 8, 16, 32, 64)
 MAX_BATCH_MACS = 6e9
 """Largest work of one pass (MACs x batch) a sampled run gets: about 0.2 s on 2 cores here, so
@@ -35,7 +36,8 @@ that a model takes seconds to profile and the campaign yields thousands of rows 
 SLOWER_PER_MAC = {"rand-groupcnn": 10.0, "rand-kernel": 20.0}
 """How much slower than the MACs say a family runs, for its work limit: TensorFlow runs a grouped
 convolution on a CPU (XLA) about 100x slower per MAC than a plain one (ConvNeXt's 7x7 depthwise
-Conv2D: 0.3 GMAC/s here), and in a ConvNeXt block it is a few percent of the MACs."""
+Conv2D: 0.3 GMAC/s here), and in a ConvNeXt block it is a few percent of the MACs; a rand-kernel
+stack may be nothing but such convolutions, or a recurrent loop slower per MAC still."""
 
 
 @dataclass(frozen=True)
@@ -267,9 +269,9 @@ def _kernel_stack(keras: Any, rng: random.Random, name: str) -> Any:
     """A stack of one kernel kind and nothing else that costs, as nn-Meter samples kernels:
     grouped convolutions over 1 to 64 channels per group (ungrouped when that is every
     channel), recurrent layers (LSTM, GRU, either bidirectional) or Dense layers whose weights
-    reach tens of MB. Otherwise rand-groupcnn,
-    rand-rnn and rand-mlp alone teach these kinds at these sizes: each held out by family, as
-    a new architecture is, would leave nothing to learn its kind from."""
+    reach tens of MB. Otherwise rand-groupcnn, rand-rnn and rand-mlp alone teach these kinds at
+    these sizes: each held out by family, as a new architecture is, would leave nothing to learn
+    its kind from."""
     kind = rng.choice(["grouped", "recurrent", "dense"])
     if kind == "grouped":
         side = rng.choice([8, 14, 16, 28, 32, 56, 64, 112])
