@@ -189,7 +189,8 @@ def held_out(
             interval = correction.interval(ours) if name == "energy-lint" else ()
             results[name].append((value, m.measured_j, *interval))
         results["_rows"].append(
-            {"model": m.model, "batch": m.batch, "family": held, "measured_j": m.measured_j} | predicted
+            {"model": m.model, "batch": m.batch, "family": held, "phase": m.phase, "measured_j": m.measured_j}
+            | predicted
         )
     layer_pairs = []
     for f, class_name, x, energy, features in layers:
@@ -445,7 +446,7 @@ def write_predictions(rows: list[dict], path: Path) -> None:
     import csv
 
     with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, ["model", "batch", "family", "measured_j", *METHODS])
+        writer = csv.DictWriter(handle, ["model", "batch", "family", "phase", "measured_j", *METHODS])
         writer.writeheader()
         writer.writerows(rows)
 

@@ -26,15 +26,26 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("predictions", type=Path)
     parser.add_argument("--without", action="append", default=[], metavar="FAMILY", help="repeatable")
+    parser.add_argument("--only", action="append", default=[], metavar="FAMILY", help="repeatable")
+    parser.add_argument("--phase", help='only models of this phase ("forward", "prefill", "decode")')
     options = parser.parse_args()
     with options.predictions.open(newline="") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["family"] not in options.without]
+        rows = [
+            r
+            for r in csv.DictReader(handle)
+            if r["family"] not in options.without
+            and (not options.only or r["family"] in options.only)
+            and (not options.phase or r.get("phase", "forward") == options.phase)
+        ]
     if not rows:
-        parser.error(f"{options.predictions}: no model left outside {options.without}")
+        wanted = ", ".join(options.only) or "any family"
+        parser.error(f"{options.predictions}: no model left of {wanted} outside {options.without}")
     measured = np.array([float(r["measured_j"]) for r in rows])
-    methods = [c for c in rows[0] if c not in ("model", "batch", "family", "measured_j")]
+    methods = [c for c in rows[0] if c not in ("model", "batch", "family", "phase", "measured_j")]
     families = sorted({r["family"] for r in rows})
-    print(f"{len(rows)} models of {len(families)} families (without {', '.join(options.without) or 'none'})")
+    phase = f", phase {options.phase}" if options.phase else ""
+    left_out = ", ".join(options.without) or "none"
+    print(f"{len(rows)} models of {len(families)} families (without {left_out}{phase})")
     reference = rmspe(np.array([float(r[REFERENCE]) for r in rows]), measured)
     for method in methods:
         usable = [i for i, r in enumerate(rows) if r[method]]

@@ -29,6 +29,16 @@ class CampaignResult:
     failed: list[tuple[str, str]] = field(default_factory=list)
     stopped_by_budget: bool = False
 
+    def merged(self, other: CampaignResult) -> CampaignResult:
+        """Two campaigns run one after the other into one CSV, as one."""
+        return CampaignResult(
+            self.measured + other.measured,
+            self.already + other.already,
+            self.remaining + other.remaining,
+            self.failed + other.failed,
+            self.stopped_by_budget or other.stopped_by_budget,
+        )
+
 
 @dataclass
 class Campaign:

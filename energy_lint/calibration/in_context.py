@@ -260,10 +260,12 @@ def profile(
     whole_seconds: float = 0.4,
     repeats: int = 6,
     step: Callable[[], Any] | None = None,
+    scopes: Callable[[], Any] | None = None,
 ) -> ContextProfile:
     """Profile `model` (built from the file `graph` was read from) on `inputs`: up to `passes`
     passes under the profiler, fewer (5 at least) where they would take over `profile_seconds`.
-    `step` profiles that instead of a forward pass (make_train_step: a training step)."""
+    `step` profiles that instead of a forward pass (make_train_step: a training step); `scopes`
+    makes the op -> node map where the graph's names are not the model's (else LayerScopes)."""
     import tensorflow as tf
 
     forward = step or make_pass(keras, model, inputs)
@@ -283,7 +285,7 @@ def profile(
     finally:
         shutil.rmtree(logdir, ignore_errors=True)
     whole.add(forward, whole_seconds, after)  # half after: drift shows as spread
-    attribute = LayerScopes(graph, model.name)
+    attribute = scopes() if scopes else LayerScopes(graph, model.name)
     attribute.learn((op, trace.op_types.get(op, "")) for ops in trace.passes for op in ops)
     per_pass: list[dict[str, float]] = []
     for ops in trace.passes:

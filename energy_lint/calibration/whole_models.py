@@ -33,6 +33,9 @@ class WholeModel:
     batch: int
     measured_j: float
     graph: ModelGraph
+    phase: str = "forward"
+    """What ran: "forward" (a model file's pass); for a transformer read from its
+    configuration, "prefill" (over its prompt) or "decode" (one step with a cache)."""
 
     @property
     def family(self) -> str:
@@ -59,12 +62,28 @@ def read_whole_models(rows: Sequence[dict[str, Any]]) -> tuple[list[WholeModel],
             energy = float(row["energy_j"])
             if not energy > 0:
                 raise ValueError("energy not positive")
-            graph = read_model(path, batch_size=batch)
+            graph, phase = _graph_of(row, path, batch)
         except (Exception, EnergyLintError):  # any unreadable row or file: counted, never a crash
             skipped += 1
             continue
-        models.append(WholeModel(str(row.get("model") or path.stem), batch, energy, graph))
+        models.append(WholeModel(str(row.get("model") or path.stem), batch, energy, graph, phase))
     return models, skipped
+
+
+def _graph_of(row: dict[str, Any], path: Path, batch: int) -> tuple[ModelGraph, str]:
+    """The graph of what a Model row measured and its phase: the model file at the row's
+    batch; for a transformer read from its configuration, over the row's positions, or the one
+    decode step its layer_config names."""
+    graph = read_model(path, batch_size=batch)
+    if getattr(graph, "transformer", None) is None:
+        return graph, "forward"
+    from .transformer_architectures import DECODE_CONTEXT, TransformerRun, run_graph
+
+    context = int(row["layer_config"].get(DECODE_CONTEXT) or 0)
+    shapes = row["input_shape"]
+    first = shapes[0] if isinstance(shapes[0], list) else shapes
+    tokens = int(first[1]) if len(first) > 1 else 1
+    return run_graph(TransformerRun(path, batch, tokens, context)), "decode" if context else "prefill"
 
 
 def _architectures_by_family(data: Dataset) -> dict[str, set[str]]:

@@ -103,6 +103,15 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
     "RNNs) to sample and profile too [default: 300 with Keras models, none with .onnx ones].",
 )
 @click.option(
+    "--transformers",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="With --in-context: how many KerasHub transformers (Llama, Qwen, Gemma, GPT-2, BERT "
+    "configurations) to sample and profile, over a prompt and, for a decoder, one decode step; "
+    "kept in calibration/transformers/. Needs keras-hub.",
+)
+@click.option(
     "--architectures",
     "architectures_dir",
     type=click.Path(path_type=Path),
@@ -126,6 +135,7 @@ def calibrate(
     in_context: bool,
     models: tuple[Path, ...],
     sample: int | None,
+    transformers: int,
     architectures_dir: Path | None,
 ) -> None:
     """Measure single layers and whole reference models with CodeCarbon on this machine,
@@ -138,7 +148,7 @@ def calibrate(
     csv_path = measurements_path or out_dir / "measurements.csv"
     try:
         if in_context:
-            _in_context(csv_path, budget, models, sample, architectures_dir, device, train)
+            _in_context(csv_path, budget, models, sample, transformers, architectures_dir, device, train)
             return
         if not from_csv:
             result = _run(device, budget, suite_path, csv_path, min_seconds, repeats, train)
@@ -150,7 +160,7 @@ def calibrate(
         sys.exit(2)
 
 
-def _in_context(csv_path, budget, models, sample, architectures_dir, device, train) -> None:
+def _in_context(csv_path, budget, models, sample, transformers, architectures_dir, device, train) -> None:
     from .calibrate_in_context import DEFAULT_ARCHITECTURES, run_in_context
 
     if device != "cpu":
@@ -164,6 +174,7 @@ def _in_context(csv_path, budget, models, sample, architectures_dir, device, tra
         (1, 8),
         seed=0,
         train=train,
+        transformers=transformers,
     )
     _summary(result, csv_path)
     click.echo("in-context rows are measured only; fit them with calibrate --from-csv", err=True)

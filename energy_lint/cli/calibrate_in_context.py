@@ -1,6 +1,7 @@
 """`calibrate --in-context`: profile whole models (reference files and sampled architectures)
 and append a row per layer timed inside its model, within the budget, resumable. Keras files run
-in TensorFlow; .onnx files in onnxruntime, never both in one CSV (one execution path each)."""
+in TensorFlow; .onnx files in onnxruntime, never both in one CSV (one execution path each).
+Sampled KerasHub transformers (--transformers) run after the Keras models, in the same CSV."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ..errors import EnergyLintError
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODELS = (ROOT / "examples", ROOT / "calibration" / "models")
 DEFAULT_ARCHITECTURES = ROOT / "calibration" / "architectures"
+DEFAULT_TRANSFORMERS = ROOT / "calibration" / "transformers"
 DEFAULT_SAMPLE = 300
 """Random architectures sampled and profiled with Keras models when --sample is not given."""
 MAX_REFERENCE_BATCH_MACS = 4e10
@@ -74,6 +76,8 @@ def run_in_context(
     batch_sizes: Sequence[int],
     seed: int,
     train: bool = False,
+    transformers: int = 0,
+    transformers_dir: Path = DEFAULT_TRANSFORMERS,
 ):
     from rich.console import Console
 
@@ -93,6 +97,10 @@ def run_in_context(
             "--sample builds Keras architectures, not .onnx ones: export the architectures you "
             "want covered to .onnx and pass them with --models"
         )
+    if onnx and transformers:
+        raise EnergyLintError("--transformers runs KerasHub models in TensorFlow, not .onnx ones")
+    if transformers and train:
+        raise EnergyLintError("--train is not available with --transformers yet: prefill and decode only")
     if sample is None:
         sample = 0 if onnx else DEFAULT_SAMPLE
     csv_path.parent.mkdir(parents=True, exist_ok=True)
@@ -113,6 +121,17 @@ def run_in_context(
             eta = f"{eta_s / 60:.0f} min" if eta_s >= 60 else f"{eta_s:.0f} s"
             console.print(f"in context {index}/{total}, {eta} left within the budget: {what}")
 
+    started = time.monotonic()
     kind = OnnxCampaign if onnx else InContextCampaign
     campaign = kind(runs, csv_path, budget_s=budget, on_progress=report, train=train)
-    return campaign.run()
+    result = campaign.run()
+    if not transformers:
+        return result
+    from ..calibration import transformer_architectures
+    from ..calibration.transformer_campaign import TransformerCampaign
+
+    console.print(f"sampling {transformers} KerasHub transformers into {transformers_dir}")
+    planned = transformer_architectures.generate(transformers_dir, transformers, seed)
+    left = max(0.0, budget - (time.monotonic() - started))
+    more = TransformerCampaign(planned, csv_path, budget_s=left, on_progress=report).run()
+    return result.merged(more)

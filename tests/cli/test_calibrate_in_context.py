@@ -130,6 +130,7 @@ def test_onnx_models_are_profiled_in_onnxruntime_with_the_readers_counts_in_each
     [
         (("--sample", "4"), "--sample builds Keras architectures, not .onnx ones"),
         (("--train",), "--train is not available for .onnx models"),
+        (("--transformers", "5"), "--transformers runs KerasHub models in TensorFlow, not .onnx ones"),
         (("--models", str(EXAMPLES / "resnet50.json")), "--models: .onnx and Keras files together"),
     ],
 )
@@ -141,3 +142,16 @@ def test_what_an_onnx_campaign_cannot_do_is_one_line_and_exit_2(tmp_path, args, 
     result = _in_context(tmp_path, "--models", str(path), *args)
     assert result.exit_code == 2
     assert len(result.output.strip().splitlines()) == 1 and expected in result.output
+
+
+def test_transformers_do_not_profile_training_steps_yet_one_line_exit_2_nothing_written(tmp_path):
+    result = CliRunner().invoke(
+        cli,
+        ["calibrate", "--name", "x", "--in-context", "--train", "--transformers", "5", "--sample", "0",
+         "--models", str(EXAMPLES / "resnet50.json"), "--measurements", str(tmp_path / "m.csv")],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "error: --train is not available with --transformers yet: prefill and decode only"
+    ]
+    assert not (tmp_path / "m.csv").exists()
