@@ -40,6 +40,14 @@ DECODE_CONTEXT = "decode_context"
 """The Model row's layer_config key that marks a decode step and gives its cache length."""
 MAX_SCORES = 2**27
 """Largest attention score tensor (batch x heads x queries x keys) a prefill may build: 512 MB."""
+LONG_PROMPTS_FROM = 30
+"""Models from this index on (in each family) are sized for a long prompt: the first ones, sized
+first, mostly got prompts of 32 to 256 tokens (their output projection and width use up the
+work limit), and a prompt of thousands of tokens is where attention's quadratic cost shows."""
+LONG_LENGTHS = tuple(t for t in LENGTHS if t >= 1024)
+MAX_LONG_MACS = 1.2e10
+"""The work limit of a long prompt: about half a second a pass here."""
+MAX_LONG_SCORES = 2**28
 
 
 @dataclass(frozen=True)
@@ -87,15 +95,12 @@ def model_id(family: str, index: int) -> str:
     return f"{family}-{index:04d}"
 
 
-def family_of_class(class_name: str) -> str:
-    return {cls: family for family, cls in CLASSES.items()}[class_name]
-
-
 def sample_config(family: str, index: int, seed: int = 0) -> dict[str, Any]:
     """The KerasHub constructor arguments of model `index` of `family`."""
     rng = random.Random(f"{seed}:{family}:{index}")
-    head_dim = rng.choice((32, 64, 64, 128))
-    heads = rng.choice((1, 2, 4, 6, 8, 12))
+    long = index >= LONG_PROMPTS_FROM
+    head_dim = rng.choice((32, 64) if long else (32, 64, 64, 128))
+    heads = rng.choice((1, 2, 4) if long else (1, 2, 4, 6, 8, 12))
     hidden = head_dim * heads
     while hidden > 1024:
         heads //= 2
@@ -103,8 +108,8 @@ def sample_config(family: str, index: int, seed: int = 0) -> dict[str, Any]:
     kv_heads = rng.choice([k for k in (1, 2, 4, heads) if heads % k == 0])
     intermediate = int(hidden * rng.choice((2.0, 8 / 3, 3.0, 4.0))) // 32 * 32 or 64
     config: dict[str, Any] = {
-        "vocabulary_size": rng.choice((1000, 8000, 32000)),
-        "num_layers": rng.randint(1, 4),
+        "vocabulary_size": rng.choice((1000, 8000) if long else (1000, 8000, 32000)),
+        "num_layers": rng.randint(1, 2 if long else 4),
         "hidden_dim": hidden,
         "intermediate_dim": intermediate,
     }
@@ -150,8 +155,12 @@ def generate(out_dir: Path, count: int, seed: int = 0) -> list[TransformerRun]:
         rng = random.Random(f"{seed}:{family}:{index}:run")
         graph = read_model(path)
         batch = rng.choice(BATCHES)
-        tokens = rng.choice([t for t in LENGTHS if _prefill_fits(graph, batch, t)] or [LENGTHS[0]])
-        runs.append(TransformerRun(path, batch, tokens))
+        if index >= LONG_PROMPTS_FROM:
+            batch, lengths = 1, [t for t in LONG_LENGTHS if _prefill_fits(graph, 1, t, long=True)]
+        else:
+            lengths = []
+        lengths = lengths or [t for t in LENGTHS if _prefill_fits(graph, batch, t)] or [LENGTHS[0]]
+        runs.append(TransformerRun(path, batch, rng.choice(lengths)))
         if family in DECODERS:
             batch = rng.choice(BATCHES)
             contexts = [c for c in LENGTHS[2:] if _step_fits(graph, batch, c)] or [LENGTHS[2]]
@@ -159,10 +168,13 @@ def generate(out_dir: Path, count: int, seed: int = 0) -> list[TransformerRun]:
     return runs
 
 
-def _prefill_fits(graph: Any, batch: int, tokens: int) -> bool:
+def _prefill_fits(graph: Any, batch: int, tokens: int, long: bool = False) -> bool:
     spec = graph.transformer
     work = resized(graph, tokens).macs * batch
-    return work <= MAX_BATCH_MACS and batch * spec.heads * tokens * tokens <= MAX_SCORES
+    scores = batch * spec.heads * tokens * tokens
+    if long:
+        return work <= MAX_LONG_MACS and scores <= MAX_LONG_SCORES
+    return work <= MAX_BATCH_MACS and scores <= MAX_SCORES
 
 
 def _step_fits(graph: Any, batch: int, context: int) -> bool:

@@ -84,3 +84,15 @@ def test_model_rows_give_back_the_prefill_and_the_decode_graphs(tmp_path):
     assert models[1].graph.layers[0].input_shapes[0] == (decode.batch_size, 1)
     saved = json.loads(prefill.path.read_text())
     assert saved["class_name"] == "LlamaBackbone" and "layers" not in saved["config"]
+
+
+def test_later_models_are_sized_for_prompts_of_thousands_of_tokens(tmp_path):
+    count = len(sampled.FAMILIES) * (sampled.LONG_PROMPTS_FROM + 2)
+    runs = sampled.generate(tmp_path, count)
+    index = sampled.LONG_PROMPTS_FROM
+    late = [r for r in runs if not r.decode and int(r.model_id.rsplit("-", 1)[1]) >= index]
+    early = [r for r in runs if not r.decode and int(r.model_id.rsplit("-", 1)[1]) < index]
+    assert len(late) == 2 * len(sampled.FAMILIES)
+    assert all(r.tokens in sampled.LONG_LENGTHS and r.batch_size == 1 for r in late), late
+    assert all(sampled.run_graph(r).macs <= sampled.MAX_LONG_MACS for r in late)
+    assert sorted(r.tokens for r in early)[len(early) // 2] < min(sampled.LONG_LENGTHS)  # why they exist
