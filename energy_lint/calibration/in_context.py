@@ -309,13 +309,31 @@ def profile(
     )
 
 
-class LayerScopes:
+class ScopeMap:
+    """An op -> layer map that resolves each (op, type) once: a trace repeats every op once per
+    profiled pass. Subclasses say how in `_resolve`."""
+
+    def __init__(self) -> None:
+        self.cache: dict[str, str] = {}
+
+    def __call__(self, op: str, op_type: str) -> str:
+        key = f"{op}:{op_type}"
+        if key not in self.cache:
+            self.cache[key] = self._resolve(op, op_type)
+        return self.cache[key]
+
+    def _resolve(self, op: str, op_type: str) -> str:
+        raise NotImplementedError
+
+
+class LayerScopes(ScopeMap):
     """Map an op's name ("model_1/block_1_1/conv_1/convolution") to the graph's layer name
     ("block_1/conv" for a nested model's layer, "conv@1" for a shared layer's second call), or
     OVERHEAD for ops under no layer. TensorFlow makes a scope unique by a "_N" suffix; whether
     this trace's scopes carry one is read off the model's own scope."""
 
     def __init__(self, graph: ModelGraph, model_name: str) -> None:
+        super().__init__()
         self.nodes = {node.name: node for node in graph.layers}
         self.prefixes = {
             "/".join(parts[:end])
@@ -326,7 +344,6 @@ class LayerScopes:
         self.suffixed: bool | None = None
         self.calls: dict[str, list[str]] = defaultdict(list)
         self.fused_moved = 0
-        self.cache: dict[str, str] = {}
 
     def learn(self, ops: Iterable[tuple[str, str]]) -> None:
         """See every scope of the trace before naming any: the executor may run a shared
@@ -336,12 +353,6 @@ class LayerScopes:
             self._resolve(op, op_type)
         self.cache.clear()
         self.fused_moved = 0
-
-    def __call__(self, op: str, op_type: str) -> str:
-        key = f"{op}:{op_type}"
-        if key not in self.cache:
-            self.cache[key] = self._resolve(op, op_type)
-        return self.cache[key]
 
     def _resolve(self, op: str, op_type: str) -> str:
         parts = op.split("/")

@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from ..graph import ModelGraph
-from .in_context import OVERHEAD
+from .in_context import OVERHEAD, ScopeMap
 
 _BLOCK = re.compile(r"^(?:transformer_layer|decoder_block)_(\d+)(?:_\d+)?$")
 _SUFFIX = re.compile(r"_\d+$")
@@ -65,14 +65,14 @@ _ACTIVATION_OPS = ("Swish", "Gelu", "Relu", "Tanh", "Sigmoid", "Erf", "Elu", "Se
 _MATMUL_OPS = ("MatMul", "Einsum")
 
 
-class TransformerScopes:
+class TransformerScopes(ScopeMap):
     """The op -> node map of one profiled run (LayerScopes' interface: learn, call, notes)."""
 
     def __init__(self, graph: ModelGraph) -> None:
+        super().__init__()
         self.nodes = {node.name for node in graph.layers}
         self.residual_ops: dict[str, list[str]] = defaultdict(list)
         self.unknown: set[str] = set()
-        self.cache: dict[str, str] = {}
 
     def learn(self, ops: Iterable[tuple[str, str]]) -> None:
         """See every op first: a block's residual adds are told apart by their order."""
@@ -81,12 +81,6 @@ class TransformerScopes:
         for names in self.residual_ops.values():
             names.sort(key=_natural)
         self.cache.clear()
-
-    def __call__(self, op: str, op_type: str) -> str:
-        key = f"{op}:{op_type}"
-        if key not in self.cache:
-            self.cache[key] = self._resolve(op, op_type)
-        return self.cache[key]
 
     def _resolve(self, op: str, op_type: str) -> str:
         parts = [_strip(part) for part in op.split("/")[:-1]]
