@@ -8,7 +8,7 @@ Why:
 Example:
     [tool.energy-lint.budgets]
     forward-pass = "10 J"
-    # examples/resnet50.json at batch 32 predicts 46.4 J on cpu-xeon-2core-tf-ctx: EL101
+    # examples/resnet50.json at batch 32 predicts 46.1 J on cpu-xeon-2core-tf-ctx: EL101
 """
 
 from __future__ import annotations

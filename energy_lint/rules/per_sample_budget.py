@@ -9,7 +9,7 @@ Why:
 Example:
     [tool.energy-lint.budgets]
     per-sample = "300 mJ"
-    # examples/resnet50.json at batch 32 predicts 1.45 J per sample on cpu-xeon-2core-tf-ctx: EL102
+    # examples/resnet50.json at batch 32 predicts 1.44 J per sample on cpu-xeon-2core-tf-ctx: EL102
 """
 
 from __future__ import annotations
