@@ -125,14 +125,16 @@ def layer_rows(
     return out
 
 
-def measured_layer_sums(rows: list[dict], context: str | None) -> dict[tuple[str, int], float]:
-    """(model, batch) -> the sum of the energies of its forward layer rows timed in that model."""
-    sums: dict[tuple[str, int], float] = defaultdict(float)
+def measured_layer_sums(rows: list[dict], context: str | None) -> dict[tuple[str, int, str], float]:
+    """(model, batch, run) -> the sum of the energies of its forward layer rows timed in that
+    model; run tells a transformer's prompts and decode steps apart (WholeModel.run)."""
+    sums: dict[tuple[str, int, str], float] = defaultdict(float)
     for row in forward_layer_rows(rows, context):
         if not row.get("model"):
             continue
         try:
-            sums[(str(row["model"]), int(float(row["batch_size"])))] += float(row["energy_j"])
+            run = str(row.get("case_key") or "").partition("|")[2]
+            sums[(str(row["model"]), int(float(row["batch_size"])), run)] += float(row["energy_j"])
         except (KeyError, TypeError, ValueError):
             continue
     return dict(sums)
@@ -144,7 +146,7 @@ def held_out(
     layers: list,
     held: str,
     candidates: list[str],
-    layer_sums: dict[tuple[str, int], float],
+    layer_sums: dict[tuple[str, int, str], float],
 ) -> tuple[dict[str, list], list[tuple[float, float, float]]]:
     """Predictions of every method for the models of family `held`, trained without it; and
     (measured, energy-lint, per-class RF) energies of the held-out family's layer rows."""
@@ -164,10 +166,11 @@ def held_out(
     linear = WholeModelLinear(train)
     forest = PerClassForest([(c, x, e) for f, c, x, e, _ in layers if f != held and e > 0])
     forest_affine = AffineCorrection().fit(np.array([forest.model_sum(m) for m in train]), train_measured)
-    summed = [m for m in train if (m.model, m.batch) in layer_sums]
-    floor = AffineCorrection().fit(
-        np.array([layer_sums[(m.model, m.batch)] for m in summed]), np.array([m.measured_j for m in summed])
-    ) if len(summed) >= 3 else None  # fmt: skip
+    summed = [m for m in train if (m.model, m.batch, m.run) in layer_sums]
+    sums = np.array([layer_sums[(m.model, m.batch, m.run)] for m in summed])
+    floor = None
+    if len(summed) >= 3:
+        floor = AffineCorrection().fit(sums, np.array([m.measured_j for m in summed]))
     results: dict[str, list] = defaultdict(list)
     for m in test:
         layer_sum = estimate(m.graph, profile).layer_sum_j
@@ -181,9 +184,9 @@ def held_out(
             "per-class RF sum": forest_sum,
             "per-class RF + affine": max(forest_affine.predict_one(forest_sum), 1e-9),
         }
-        if floor is not None and (m.model, m.batch) in layer_sums:
+        if floor is not None and (m.model, m.batch, m.run) in layer_sums:
             predicted["measured layers + affine"] = max(
-                floor.predict_one(layer_sums[(m.model, m.batch)]), 1e-9
+                floor.predict_one(layer_sums[(m.model, m.batch, m.run)]), 1e-9
             )
         for name, value in predicted.items():
             interval = correction.interval(ours) if name == "energy-lint" else ()

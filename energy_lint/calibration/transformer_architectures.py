@@ -68,6 +68,12 @@ class TransformerRun:
     def decode(self) -> bool:
         return self.context > 0
 
+    @property
+    def tag(self) -> str:
+        """What tells two runs of one backbone file apart: in their layer rows' keys, after a
+        "|", and in a whole model read back from its row (WholeModel.run)."""
+        return f"decode@{self.context}" if self.decode else f"tokens={self.tokens}"
+
 
 def run_graph(run: TransformerRun) -> TransformerGraph:
     """The registry's graph of what `run` executes: the forward pass over its prompt, or one

@@ -78,7 +78,7 @@ class TransformerCampaign(InContextCampaign):
         return work
 
     def _model_key(self, run: TransformerRun, mode: str = FORWARD) -> str:  # type: ignore[override]
-        return _key("in-context", "Model", self._relative(run.path), run.batch_size, _tag(run))
+        return _key("in-context", "Model", self._relative(run.path), run.batch_size, run.tag)
 
     def _measure(self, keras: Any, run: TransformerRun, power: PowerModel, mode: str) -> list[dict[str, Any]]:  # type: ignore[override]
         graph = run_graph(run)
@@ -96,17 +96,11 @@ class TransformerCampaign(InContextCampaign):
         )
         self.profiles.append((run, result))  # type: ignore[arg-type]
         rows = self._rows(run, graph, result, power, keras, mode)  # type: ignore[arg-type]
-        tag = _tag(run)
         for row in rows:
             if row["layer_class"] == "Model":
                 row["case_key"] = self._model_key(run)
                 if run.decode:
                     row["layer_config"] = {**row["layer_config"], DECODE_CONTEXT: run.context}
             else:
-                row["case_key"] = f"{row['case_key']}|{tag}"
+                row["case_key"] = f"{row['case_key']}|{run.tag}"
         return rows
-
-
-def _tag(run: TransformerRun) -> str:
-    """What tells two runs of one backbone file apart in their rows' keys."""
-    return f"decode@{run.context}" if run.decode else f"tokens={run.tokens}"

@@ -36,6 +36,9 @@ class WholeModel:
     phase: str = "forward"
     """What ran: "forward" (a model file's pass); for a transformer read from its
     configuration, "prefill" (over its prompt) or "decode" (one step with a cache)."""
+    run: str = ""
+    """Which of a transformer's runs this is ("tokens=128", "decode@1024"), as its layer rows'
+    keys end; empty for a model file, whose (model, batch) is one run."""
 
     @property
     def family(self) -> str:
@@ -62,28 +65,28 @@ def read_whole_models(rows: Sequence[dict[str, Any]]) -> tuple[list[WholeModel],
             energy = float(row["energy_j"])
             if not energy > 0:
                 raise ValueError("energy not positive")
-            graph, phase = _graph_of(row, path, batch)
+            graph, phase, run = _graph_of(row, path, batch)
         except (Exception, EnergyLintError):  # any unreadable row or file: counted, never a crash
             skipped += 1
             continue
-        models.append(WholeModel(str(row.get("model") or path.stem), batch, energy, graph, phase))
+        models.append(WholeModel(str(row.get("model") or path.stem), batch, energy, graph, phase, run))
     return models, skipped
 
 
-def _graph_of(row: dict[str, Any], path: Path, batch: int) -> tuple[ModelGraph, str]:
-    """The graph of what a Model row measured and its phase: the model file at the row's
+def _graph_of(row: dict[str, Any], path: Path, batch: int) -> tuple[ModelGraph, str, str]:
+    """The graph of what a Model row measured, its phase and run tag: the model file at the row's
     batch; for a transformer read from its configuration, over the row's positions, or the one
     decode step its layer_config names."""
     graph = read_model(path, batch_size=batch)
     if getattr(graph, "transformer", None) is None:
-        return graph, "forward"
+        return graph, "forward", ""
     from .transformer_architectures import DECODE_CONTEXT, TransformerRun, run_graph
 
     context = int(row["layer_config"].get(DECODE_CONTEXT) or 0)
     shapes = row["input_shape"]
     first = shapes[0] if isinstance(shapes[0], list) else shapes
-    tokens = int(first[1]) if len(first) > 1 else 1
-    return run_graph(TransformerRun(path, batch, tokens, context)), "decode" if context else "prefill"
+    run = TransformerRun(path, batch, int(first[1]) if len(first) > 1 else 1, context)
+    return run_graph(run), "decode" if context else "prefill", run.tag
 
 
 def _architectures_by_family(data: Dataset) -> dict[str, set[str]]:
