@@ -40,11 +40,17 @@ def main() -> int:
     from energy_lint.calibration import in_context, keras_backend
     from energy_lint.calibration.measurements import read_rows
     from energy_lint.graph import read_model
+    from energy_lint.graph.architectures import is_keras_hub_backbone
     from energy_lint.graph.files import read_raw_model
 
     started = time.monotonic()
     info = machine()
-    rows = [r for r in read_rows([options.csv]) if r.get("layer_class") == "Model"]
+    rows = [
+        r
+        for r in read_rows([options.csv])
+        if r.get("layer_class") == "Model"
+        and not is_keras_hub_backbone(read_raw_model(options.csv.parent / r["layer_config"]["model"]).config)
+    ]  # a KerasHub configuration is no Keras model to rebuild here (transformer_campaign runs it)
     if not rows:
         sys.exit(f"{options.csv}: no Model rows to time again")
     sample = random.Random(options.seed).sample(rows, min(options.models, len(rows)))
