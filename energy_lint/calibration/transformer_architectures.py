@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..graph import read_model
+from ..graph import ModelGraph, read_model
 from ..graph.architectures import resized
 from ..graph.architectures.base import TransformerGraph, decode_nodes
 
@@ -75,10 +75,10 @@ class TransformerRun:
         return f"decode@{self.context}" if self.decode else f"tokens={self.tokens}"
 
 
-def run_graph(run: TransformerRun) -> TransformerGraph:
+def run_graph(run: TransformerRun, read: ModelGraph | None = None) -> TransformerGraph:
     """The registry's graph of what `run` executes: the forward pass over its prompt, or one
-    decode step over its context."""
-    graph = resized(read_model(run.path, run.batch_size), run.tokens)  # type: ignore[arg-type]
+    decode step over its context. `read` is the run's file already read at its batch size."""
+    graph = resized(read or read_model(run.path, run.batch_size), run.tokens)  # type: ignore[arg-type]
     if not run.decode:
         return graph
     assert graph.transformer is not None

@@ -86,7 +86,7 @@ def _graph_of(row: dict[str, Any], path: Path, batch: int) -> tuple[ModelGraph, 
     shapes = row["input_shape"]
     first = shapes[0] if isinstance(shapes[0], list) else shapes
     run = TransformerRun(path, batch, int(first[1]) if len(first) > 1 else 1, context)
-    return run_graph(run), "decode" if context else "prefill", run.tag
+    return run_graph(run, graph), "decode" if context else "prefill", run.tag
 
 
 def _architectures_by_family(data: Dataset) -> dict[str, set[str]]:
