@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,19 @@ from energy_lint.estimation.families import FREE, family_of
 from energy_lint.estimation.features import row_features
 
 MIN_CLASS_ROWS = 5
+
+
+@dataclass(frozen=True)
+class Line:
+    """intercept + slope x value, as fitted by relative_line: the `a * MACs + b` baseline and the
+    affine fits of the benchmark's reference columns, unconstrained (a baseline is what a user
+    would fit, not energy-lint's correction, whose overhead is bounded at zero)."""
+
+    intercept: float
+    slope: float
+
+    def predict_one(self, value: float) -> float:
+        return self.intercept + self.slope * value
 
 
 def _prod(value: Any) -> float:

@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _baselines import PerClassForest, WholeModelLinear, leave_one_model_out, row_seven
+from _baselines import Line, PerClassForest, WholeModelLinear, leave_one_model_out, row_seven
 from _common import BENCHMARKS, machine, machine_lines, markdown_table, write_section
 
 from energy_lint.calibration.architecture_families import architecture_family as family
@@ -67,7 +67,7 @@ from energy_lint.calibration.whole_models import (
     out_of_fold_sums,
     read_whole_models,
 )
-from energy_lint.estimation.correction import AffineCorrection
+from energy_lint.estimation.correction import relative_line
 from energy_lint.estimation.families import FREE
 from energy_lint.estimation.features import LayerFeatures, row_features
 from energy_lint.estimation.forward_pass import estimate, predictor_family
@@ -160,17 +160,15 @@ def held_out(
     )
     correction = fit_correction(out_of_fold_sums(train_data, train, fitted, generic, folds=OOF_FOLDS))
     train_measured = np.array([m.measured_j for m in train])
-    macs_line = AffineCorrection().fit(
-        np.array([m.graph.macs * m.batch for m in train], float), train_measured
-    )
+    macs_line = Line(*relative_line(np.array([m.graph.macs * m.batch for m in train], float), train_measured))
     linear = WholeModelLinear(train)
     forest = PerClassForest([(c, x, e) for f, c, x, e, _ in layers if f != held and e > 0])
-    forest_affine = AffineCorrection().fit(np.array([forest.model_sum(m) for m in train]), train_measured)
+    forest_affine = Line(*relative_line(np.array([forest.model_sum(m) for m in train]), train_measured))
     summed = [m for m in train if (m.model, m.batch, m.run) in layer_sums]
     sums = np.array([layer_sums[(m.model, m.batch, m.run)] for m in summed])
     floor = None
     if len(summed) >= 3:
-        floor = AffineCorrection().fit(sums, np.array([m.measured_j for m in summed]))
+        floor = Line(*relative_line(sums, np.array([m.measured_j for m in summed])))
     results: dict[str, list] = defaultdict(list)
     for m in test:
         layer_sum = estimate(m.graph, profile).layer_sum_j

@@ -75,10 +75,21 @@ class Correction:
             setattr(self, name, value)
 
 
+def relative_line(x: np.ndarray, measured: np.ndarray) -> tuple[float, float]:
+    """(intercept, slope) of the least-squares line through (x, measured) on relative error
+    (weights 1 / measured), so that small models count as much as big ones; unconstrained."""
+    x, measured = np.asarray(x, dtype=np.float64), np.asarray(measured, dtype=np.float64)
+    design = np.stack([np.ones_like(x), x], axis=1) / measured[:, None]
+    (intercept, slope), *_ = np.linalg.lstsq(design, np.ones_like(measured), rcond=None)
+    return float(intercept), float(slope)
+
+
 @dataclass
 class AffineCorrection(Correction):
     """overhead + factor x sum: a fixed cost per call and a common scale, fitted by least squares
-    on relative error (weights 1 / measured), so small models count as much as big ones."""
+    on relative error (relative_line). The overhead is a cost, never negative: a negative one
+    prices a small model at zero or below (a budget could never fire on it), so where the free
+    fit goes below zero the line is refitted through the origin."""
 
     kind: ClassVar[str] = "affine"
     overhead_j: float = 0.0
@@ -86,13 +97,17 @@ class AffineCorrection(Correction):
 
     def fit(self, layer_sums: np.ndarray, measured: np.ndarray) -> AffineCorrection:
         sums, measured = np.asarray(layer_sums, dtype=np.float64), np.asarray(measured, dtype=np.float64)
-        design = np.stack([np.ones_like(sums), sums], axis=1) / measured[:, None]
-        (overhead, factor), *_ = np.linalg.lstsq(design, np.ones_like(measured), rcond=None)
+        overhead, factor = relative_line(sums, measured)
+        if overhead < 0:
+            ratio = sums / measured
+            overhead, factor = 0.0, float(ratio.sum() / (ratio**2).sum())
         self.overhead_j, self.factor = float(overhead), float(factor)
         return self
 
     def predict(self, layer_sums: np.ndarray) -> np.ndarray:
-        return self.overhead_j + self.factor * np.asarray(layer_sums, dtype=np.float64)
+        """A negative overhead in a profile fitted before the bound (or written by hand) counts as
+        none, so that no total is ever zero or negative."""
+        return max(self.overhead_j, 0.0) + self.factor * np.asarray(layer_sums, dtype=np.float64)
 
     @classmethod
     def param_names(cls) -> tuple[str, ...]:
@@ -134,12 +149,16 @@ ROBUST_SCALE = 0.3
 weighs like 5 models 35% off, not like 30 of them."""
 
 
-def _robust_log_fit(residuals: Callable[[np.ndarray], np.ndarray], start: list[float]) -> np.ndarray:
-    """Parameters that minimise a Cauchy loss of log(predicted / measured), from `start`.
-    scipy comes with the calibrate extra; check only predicts and never imports it."""
+def _robust_log_fit(
+    residuals: Callable[[np.ndarray], np.ndarray], start: list[float], lower: list[float] | None = None
+) -> np.ndarray:
+    """Parameters that minimise a Cauchy loss of log(predicted / measured), from `start`, each at
+    or above its `lower` bound. scipy comes with the calibrate extra; check only predicts and
+    never imports it."""
     from scipy.optimize import least_squares
 
-    return least_squares(residuals, np.array(start), loss="cauchy", f_scale=ROBUST_SCALE).x
+    bounds = (np.array(lower, dtype=np.float64), np.inf) if lower is not None else (-np.inf, np.inf)
+    return least_squares(residuals, np.array(start), loss="cauchy", f_scale=ROBUST_SCALE, bounds=bounds).x
 
 
 @dataclass
@@ -159,7 +178,7 @@ class RobustAffineCorrection(AffineCorrection):
             return np.log(np.maximum(predicted, TINY_J)) - log_measured
 
         start = [0.0, float(np.median(log_measured - np.log(np.maximum(sums, TINY_J))))]
-        overhead, log_factor = _robust_log_fit(residuals, start)
+        overhead, log_factor = _robust_log_fit(residuals, start, lower=[0.0, -np.inf])
         self.overhead_j, self.factor = float(overhead), float(np.exp(log_factor))
         return self
 

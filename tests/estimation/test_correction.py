@@ -13,6 +13,7 @@ from energy_lint.estimation.correction import (
     LogLinearCorrection,
     RobustAffineCorrection,
     RobustLogLinearCorrection,
+    relative_line,
 )
 
 pytest.importorskip("scipy")
@@ -74,3 +75,22 @@ def test_every_kind_survives_profile_json(kind: str) -> None:
     assert type(again) is KINDS[kind]
     assert again.predict(SUMS) == pytest.approx(fitted.predict(SUMS), rel=1e-12)
     assert again.interval(2.0) == pytest.approx((2.0 * np.exp(-0.2), 2.0 * np.exp(0.3)))
+
+
+@pytest.mark.parametrize("cls", [AffineCorrection, RobustAffineCorrection])
+def test_an_affine_kind_never_fits_a_negative_overhead(cls: type[AffineCorrection]) -> None:
+    """Whole models that cost less than their layers by a fixed amount would pull the free line
+    below zero, and the smallest model would be priced at nothing or less."""
+    measured = np.maximum(1.2 * SUMS - 0.005, 1e-3)
+    assert relative_line(SUMS, measured)[0] < 0  # the free line would go below zero
+    fitted = cls().fit(SUMS, measured)
+    assert fitted.overhead_j >= 0.0
+    assert np.all(fitted.predict(np.array([1e-6, 1e-4, SUMS.min()])) > 0)
+
+
+def test_a_negative_overhead_from_an_older_profile_is_read_as_none() -> None:
+    entry = {"kind": "affine-robust", "overhead_j": -0.0004, "factor": 0.99, "interval_log": [-0.5, 0.6]}
+    correction = Correction.from_dict(entry)
+    assert correction.predict_one(1.85e-4) == pytest.approx(0.99 * 1.85e-4)
+    low, high = correction.interval(correction.predict_one(1.85e-4))
+    assert 0 < low < high
