@@ -186,13 +186,15 @@ class _Builder:
         inputs = [i for i in node.inputs]
         shapes = tuple(self.shapes.get(i) if i else None for i in inputs)
         constant = tuple(bool(i) and i in constants for i in inputs)
+        # An omitted optional input ('': LSTM's sequence_lens, Resize's roi) is no input at all.
+        on_constants = all(c for i, c in zip(inputs, constant) if i)
         outputs = tuple(self.shapes.get(o) for o in node.outputs if o)
-        if node.op_type == "ConstantOfShape" and all(constant):
+        if node.op_type == "ConstantOfShape" and on_constants:
             size = outputs[0]
             dtype = self.dtypes.get(node.outputs[0])
             if size is not None and dtype in _WEIGHT_TYPES and math.prod(size) >= 2:
                 weights[node.outputs[0]] = _Weight(math.prod(size))
-        if all(constant):  # a Constant, or a node computing on constants only
+        if on_constants:  # a Constant, or a node computing on constants only
             constants.update(node.outputs)
         params = own = 0
         skip = _NOT_WEIGHTS.get(node.op_type, ())
@@ -214,7 +216,7 @@ class _Builder:
             type=op,
             config=_config(node),
             inputs=[self.producer.get(i, i) for i in inputs if i and i not in constants],
-            input_shapes=[s for s, c in zip(shapes, constant) if not c]
+            input_shapes=[s for i, s, c in zip(inputs, shapes, constant) if i and not c]
             or [s for s in shapes if s is not None],
             output_shapes=list(outputs),
             params=params,
@@ -226,7 +228,7 @@ class _Builder:
         macs = 0
         if spec is None:
             layer.known, layer.note = False, f"unknown ONNX op {op}: not estimated"
-        elif all(constant):
+        elif on_constants:
             layer.keras_class = FREE
             if node.attributes.get("folded"):
                 layer.note = "a shape computation the reader folded into a constant: not priced"

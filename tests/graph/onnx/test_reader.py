@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from energy_lint.errors import ModelReadError
@@ -320,3 +321,41 @@ def test_a_weight_handed_on_through_an_identity_belongs_to_its_user_counted_once
     assert (nodes["first"].params, nodes["first"].layer_params) == (32 * 32, None)
     assert (nodes["second"].params, nodes["second"].layer_params) == (0, 32 * 32)
     assert nodes["again"].params == 0
+
+
+def test_an_omitted_optional_input_is_no_input(tmp_path: Path) -> None:
+    """torch and tf2onnx write LSTM's sequence_lens and Resize's roi as '' (omitted): such a
+    layer's shapes are all known, and it is priced, not flagged as a shape inference failure."""
+    hidden, steps, features = 8, 5, 4
+    graph = helper.make_graph(
+        [
+            helper.make_node("LSTM", ["x", "W", "R", "B", ""], ["y", "h"], hidden_size=hidden),
+            helper.make_node("Squeeze", ["y", "axes"], ["s"]),
+            helper.make_node("Unsqueeze", ["s", "axes"], ["u"]),
+            helper.make_node("Resize", ["u", "", "scales"], ["r"], mode="nearest"),
+        ],
+        "optional_inputs",
+        [helper.make_tensor_value_info("x", FLOAT, [steps, 1, features])],
+        [helper.make_tensor_value_info("r", FLOAT, None)],
+        [
+            weight("W", 1, 4 * hidden, features),
+            weight("R", 1, 4 * hidden, hidden),
+            weight("B", 1, 8 * hidden),
+            numpy_helper_array("axes", [1], np.int64),
+            numpy_helper_array("scales", [1.0, 1.0, 2.0, 2.0], np.float32),
+        ],
+    )
+    read = read_model(save(graph, tmp_path / "optional.onnx"))
+    by_type = {layer.type: layer for layer in read.layers}
+    lstm, resize = by_type["LSTM"], by_type["Resize"]
+    assert lstm.known and lstm.input_shapes == [(steps, 1, features)]
+    # MACs are per sample, and the model's first axis (its batch) is the LSTM's time axis here.
+    assert lstm.macs * read.batch_size == steps * 4 * hidden * (features + hidden)
+    assert resize.known and resize.output_shapes == [(steps, 1, 2, 2 * hidden)]
+    assert not [layer.name for layer in read.layers if not layer.known]
+
+
+def numpy_helper_array(name: str, values: list, dtype) -> object:
+    from onnx import numpy_helper
+
+    return numpy_helper.from_array(np.array(values, dtype=dtype), name)
