@@ -100,7 +100,9 @@ def run_in_context(
     if onnx and transformers:
         raise EnergyLintError("--transformers runs KerasHub models in TensorFlow, not .onnx ones")
     if transformers and train:
-        raise EnergyLintError("--train is not available with --transformers yet: prefill and decode only")
+        from ..calibration.transformer_campaign import NO_TRAINING
+
+        raise EnergyLintError(NO_TRAINING)
     if sample is None:
         sample = 0 if onnx else DEFAULT_SAMPLE
     csv_path.parent.mkdir(parents=True, exist_ok=True)
