@@ -281,7 +281,8 @@ def _tensor(data: memoryview, start: int, end: int) -> Tensor:
             listed += struct.unpack(f"<{(b - a) // 4}f", data[a:b])
         elif number == 4 and kind == FIXED32:
             listed.append(struct.unpack("<f", struct.pack("<I", a))[0])
-    values: tuple[float, ...] | None = tuple(listed) if listed else None
+    # A tensor of no elements (a Reshape to a scalar's target, shape []) holds no data, and is known.
+    values: tuple[float, ...] | None = tuple(listed) if listed or 0 in dims else None
     fmt = _RAW_FORMATS.get(dtype)
     if raw is not None and fmt is not None:
         size = struct.calcsize(fmt)

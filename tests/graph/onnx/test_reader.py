@@ -359,3 +359,39 @@ def numpy_helper_array(name: str, values: list, dtype) -> object:
     from onnx import numpy_helper
 
     return numpy_helper.from_array(np.array(values, dtype=dtype), name)
+
+
+def test_a_reshape_to_a_scalar_folds(tmp_path: Path) -> None:
+    """Shape -> Cast(int32) -> Slice -> Reshape(to the empty shape []) -> Cast -> Unsqueeze ->
+    Concat -> Reshape, as paddle2onnx writes PP-OCRv6's attention: the target of the scalar
+    Reshape is an initializer with no elements and no data field, a known value all the same."""
+    from onnx import TensorProto
+
+    graph = helper.make_graph(
+        [
+            helper.make_node("Shape", ["x"], ["shape"]),
+            helper.make_node("Cast", ["shape"], ["shape32"], to=TensorProto.INT32),
+            helper.make_node("Slice", ["shape32", "one", "two", "zero", "one"], ["channels"]),
+            helper.make_node("Reshape", ["channels", "scalar"], ["count"]),
+            helper.make_node("Cast", ["count"], ["count64"], to=TensorProto.INT64),
+            helper.make_node("Unsqueeze", ["count64", "zero"], ["lead"]),
+            helper.make_node("Concat", ["lead", "rest"], ["target"], axis=0),
+            helper.make_node("Reshape", ["x", "target"], ["rows"]),
+            helper.make_node("MatMul", ["rows", "w"], ["y"]),
+        ],
+        "scalar_reshape",
+        [helper.make_tensor_value_info("x", FLOAT, [1, 6, "width"])],
+        [helper.make_tensor_value_info("y", FLOAT, None)],
+        [
+            numpy_helper_array("zero", [0], np.int64),
+            numpy_helper_array("one", [1], np.int64),
+            numpy_helper_array("two", [2], np.int64),
+            helper.make_tensor("scalar", TensorProto.INT64, [0], []),  # no data field at all
+            numpy_helper_array("rest", [-1], np.int64),
+            weight("w", 8, 5),
+        ],
+    )
+    read = read_model(save(graph, tmp_path / "scalar.onnx", opset=13), input_shapes=[(6, 8)])
+    by_name = {layer.name: layer for layer in read.layers}
+    assert by_name["Reshape_7"].output_shapes == [(6, 8)]
+    assert by_name["MatMul_8"].macs == 6 * 8 * 5 and read.unknown_layers == []
