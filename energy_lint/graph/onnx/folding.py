@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from .proto import Graph, Node, Tensor
 from .wire import LENGTH, encode_field, encode_int, fields
@@ -104,6 +105,7 @@ _RULES: dict[str, Callable[[Node, list[Value]], Value | None]] = {
         else None
     ),
     "Cast": lambda node, args: args[0],
+    "Size": lambda node, args: ((), [math.prod(args[0][0])]),
     "Identity": lambda node, args: args[0],
     "Unsqueeze": lambda node, args: ((1,), args[0][1]) if args[0][0] == () else None,
     "Squeeze": lambda node, args: ((), args[0][1]) if args[0][0] == (1,) else None,
@@ -115,10 +117,35 @@ _RULES: dict[str, Callable[[Node, list[Value]], Value | None]] = {
 }
 
 
+_PREDICATES: dict[str, Callable[[Node, list[Value]], Value | None]] = {
+    "Equal": _binary(lambda a, b: int(a == b)),
+    "Less": _binary(lambda a, b: int(a < b)),
+    "LessOrEqual": _binary(lambda a, b: int(a <= b)),
+    "Greater": _binary(lambda a, b: int(a > b)),
+    "GreaterOrEqual": _binary(lambda a, b: int(a >= b)),
+    "And": _binary(lambda a, b: int(bool(a) and bool(b))),
+    "Or": _binary(lambda a, b: int(bool(a) or bool(b))),
+    "Not": lambda node, args: (args[0][0], [int(not v) for v in args[0][1]]),
+}
+"""Booleans computed from shapes (torch writes `if x.dim() == 3` as Shape -> Size -> Equal ->
+If): known to the reader, which can then tell the branch an If takes, but never replaced in the
+graph, whose int64 constants would not type-check where a bool is expected."""
+
 Key = tuple
 """Where a node is: its index in the main graph, (index,); in a subgraph, the steps down to it
 first, ((If's index, "then_branch"), index)."""
 SUBGRAPHS = ("then_branch", "else_branch", "body")
+
+
+@dataclass
+class Folding:
+    """What the reader can compute in a graph and its subgraphs."""
+
+    constants: dict[Key, tuple[Node, Value]] = field(default_factory=dict)
+    """Nodes whose single output is known, by where they are."""
+    branches: dict[Key, tuple[Node, str]] = field(default_factory=dict)
+    """If nodes whose condition is known, with the branch they take ("then_branch" or
+    "else_branch")."""
 
 
 def fold_all(
@@ -126,17 +153,22 @@ def fold_all(
     shapes: dict[str, tuple[int, ...] | None],
     prefix: Key = (),
     outer: dict[str, Value] | None = None,
-) -> dict[Key, tuple[Node, Value]]:
+) -> Folding:
     """Every node, in the graph and its subgraphs (which see their outer scope's values), whose
-    single output the reader can compute."""
+    single output the reader can compute, and every If whose condition it can."""
     here, values = fold(graph, shapes, outer)
-    found: dict[Key, tuple[Node, Value]] = {(*prefix, i): (graph.nodes[i], v) for i, v in here.items()}
+    found = Folding({(*prefix, i): (graph.nodes[i], v) for i, v in here.items()})
     for index, node in enumerate(graph.nodes):
+        condition = values.get(node.inputs[0]) if node.op_type == "If" and node.inputs else None
+        if condition is not None and len(condition[1]) == 1:
+            found.branches[(*prefix, index)] = (node, "then_branch" if condition[1][0] else "else_branch")
         for name in SUBGRAPHS:
             sub = node.attributes.get(name)
             if isinstance(sub, Graph):
                 inner = {**shapes, **{k: _shape(v.dims) for k, v in sub.value_info.items()}}
-                found.update(fold_all(sub, inner, (*prefix, (index, name)), values))
+                deeper = fold_all(sub, inner, (*prefix, (index, name)), values)
+                found.constants.update(deeper.constants)
+                found.branches.update(deeper.branches)
     return found
 
 
@@ -177,14 +209,17 @@ def fold(
                 end = node.attributes.get("end")
                 dims = list(shape[start : None if end is None else int(end)])
                 result = ((len(dims),), dims)
-        elif node.op_type in _RULES and node.inputs and all(i in values for i in node.inputs if i):
+        elif node.op_type in _RULES or node.op_type in _PREDICATES:
+            rule = _RULES.get(node.op_type) or _PREDICATES[node.op_type]
+            known = node.inputs and all(i in values for i in node.inputs if i)
             try:
-                result = _RULES[node.op_type](node, [values[i] for i in node.inputs if i])
+                result = rule(node, [values[i] for i in node.inputs if i]) if known else None
             except (IndexError, KeyError, TypeError, ValueError, ZeroDivisionError):
                 result = None
         if result is not None and len(result[1]) <= MAX_ELEMENTS:
             values[node.outputs[0]] = result
-            folded[index] = result
+            if node.op_type not in _PREDICATES:
+                folded[index] = result
     return folded, values
 
 
@@ -210,8 +245,14 @@ def _varint(value: int) -> bytes:
     return encode_varint(value)
 
 
+def as_nodes(*nodes: bytes) -> bytes:
+    """NodeProtos as the graph's node fields: what a node is replaced with (one or several)."""
+    return b"".join(encode_field(1, node) for node in nodes)
+
+
 def replace_nodes(model: bytes, replacements: dict[Key, bytes]) -> bytes:
-    """The model with the nodes at the given keys (fold_all's) replaced."""
+    """The model with the nodes at the given keys (fold_all's) replaced by the node fields given
+    (as_nodes: a Constant, or the nodes of the branch an If takes)."""
     data = memoryview(model)
     out = bytearray()
     for number, kind, a, b, tag in fields(data):
@@ -236,7 +277,7 @@ def _rewrite_graph(data: memoryview, a: int, b: int, prefix: Key, replacements: 
             continue
         key = (*prefix, index)
         if key in replacements:
-            out += encode_field(1, replacements[key])
+            out += replacements[key]
         elif any(_below(prefix, (index, name), replacements) for name in SUBGRAPHS):
             out += encode_field(1, _rewrite_node(data, c, d, prefix, index, replacements))
         else:
@@ -266,9 +307,3 @@ def _rewrite_node(
                 continue
         out += data[t:f]
     return bytes(out)
-
-
-def node_at(graph: Graph, key: Key) -> Node:
-    for index, name in key[:-1]:
-        graph = graph.nodes[index].attributes[name]
-    return graph.nodes[key[-1]]

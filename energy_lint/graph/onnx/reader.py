@@ -6,19 +6,21 @@ integer type with two or more elements, and the output of a ConstantOfShape size
 (a weight generated in the graph); a shared weight counts once, on its first consumer. Integer
 shape constants, scalars and quantization scales and zero points are not weights.
 
-Subgraphs: an If shows both branches (prefixed "IF/then/", "IF/else/") and prices the costlier
-by MACs, the other is shown at no cost; a Loop's or Scan's body is shown once with its MACs
+Subgraphs: an If whose condition the shapes decide (`if x.dim() == 3`) is read as the branch it
+takes (branches.py); any other If shows both branches (prefixed "IF/then/", "IF/else/") and
+prices the costlier by MACs, the other shown at no cost; a Loop's or Scan's body is shown once with its MACs
 times the trip count when the file fixes it (Scan: the scanned axis), else once, said in a note."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from ..model import LayerNode, ModelGraph
+from .branches import inline_branch
 from .dims import fill_inputs
-from .folding import SUBGRAPHS, constant_node, fold_all, node_at, replace_nodes
+from .folding import SUBGRAPHS, as_nodes, constant_node, fold_all, replace_nodes
 from .inference import infer_shapes
 from .ops import MissingShape, OpCall, spec_for
 from .ops.layout import FREE
@@ -44,6 +46,7 @@ _NOT_WEIGHTS = {
     "ConvInteger": (2, 3),
     "MatMulInteger": (2, 3),
 }
+_CONTROL_FLOW = frozenset({"If", "Loop", "Scan"})
 _PASS_THROUGH = frozenset({"Identity"})
 """Ops that hand a weight on unchanged: its user, not the op, holds the weight."""
 _DTYPE_CODES = {name: code for code, name in DTYPES.items()}
@@ -60,12 +63,12 @@ def read_onnx(name: str, pruned: bytes, batch_size: int, input_shapes: Sequence[
                 code = _DTYPE_CODES.get(info.dtype or "float32", 1)
                 encoded[info.name] = encode_value_info(info.name, code, filled[info.name])
         pruned = replace_graph_inputs(pruned, encoded)
-    model = _infer_with_folding(pruned)
+    model, branch_notes = _infer_with_folding(pruned)
     builder = _Builder(batch)
     builder.walk(model.graph, "", {}, set())
     inputs = [_concrete(i.dims) for i in model.graph.inputs if i.name not in model.graph.initializers]
     outputs = [builder.shapes.get(o.name) or _concrete(o.dims) for o in model.graph.outputs]
-    notes = list(builder.notes)
+    notes = [*branch_notes, *builder.notes]
     if batch != batch_size:
         notes.append(f"the model fixes its batch at {batch}: --batch-size {batch_size} does not apply")
     return ModelGraph(
@@ -80,17 +83,18 @@ def read_onnx(name: str, pruned: bytes, batch_size: int, input_shapes: Sequence[
     )
 
 
-FOLDING_ROUNDS = 4
+FOLDING_ROUNDS = 8
 """Rounds of folding and inference: each round can resolve a shape that the next one builds on."""
 
 
-def _infer_with_folding(pruned: bytes) -> Model:
+def _infer_with_folding(pruned: bytes) -> tuple[Model, list[str]]:
     """ONNX shape inference, then again after folding the shape computations it could not
-    follow (folding.py), in the graph and its subgraphs, while that resolves more; a folded
-    node keeps its op type and has no inputs."""
+    follow (folding.py) and replacing each If whose condition they decide by the branch it takes
+    (branches.py), in the graph and its subgraphs, while that resolves more; a folded node keeps
+    its op type and has no inputs. Returns the model and a note per If so replaced."""
     model = decode_model(infer_shapes(pruned))
-    replaced: dict[tuple, bytes] = {}
-    original: dict[tuple, str] = {}
+    folded: dict[str, str] = {}  # the output of a node folded into a Constant -> its op type
+    notes: list[str] = []
     for _ in range(FOLDING_ROUNDS):
         graph = model.graph
         shapes = {
@@ -100,21 +104,37 @@ def _infer_with_folding(pruned: bytes) -> Model:
             isinstance(node.attributes.get(name), Graph) for node in graph.nodes for name in SUBGRAPHS
         ):
             break
-        new = {
-            key: (node, value)
-            for key, (node, value) in fold_all(graph, shapes).items()
-            if key not in replaced and node.op_type != "Constant"
-        }
-        if not new:
+        found = fold_all(graph, shapes)
+        replacements: dict[tuple, bytes] = {}
+        for key, (node, value) in found.constants.items():
+            if node.op_type != "Constant":
+                replacements[key] = as_nodes(constant_node(node, value))
+                folded[node.outputs[0]] = node.op_type
+        for key, (node, branch) in found.branches.items():
+            inlined = inline_branch(pruned, key, branch, node.outputs)
+            if inlined is not None:
+                replacements[key] = inlined
+                notes.append(
+                    f"If '{node.name or node.outputs[0]}': its condition is known from the shapes, "
+                    f"only its {branch[:4]} branch runs and is read (the other's weights are not counted)"
+                )
+        if not replacements:
             break
-        for key, (node, value) in new.items():
-            replaced[key] = constant_node(node, value)
-            original[key] = node.op_type
-        model = decode_model(infer_shapes(replace_nodes(pruned, replaced)))
-    for key, op_type in original.items():
-        node = node_at(model.graph, key)
-        node.op_type, node.attributes = op_type, {"folded": True}
-    return model
+        pruned = replace_nodes(pruned, replacements)
+        model = decode_model(infer_shapes(pruned))
+    for node in _every_node(model.graph):
+        if node.op_type == "Constant" and node.outputs and node.outputs[0] in folded:
+            node.op_type, node.attributes = folded[node.outputs[0]], {"folded": True}
+    return model, notes
+
+
+def _every_node(graph: Graph) -> Iterator[Node]:
+    for node in graph.nodes:
+        yield node
+        for name in SUBGRAPHS:
+            sub = node.attributes.get(name)
+            if isinstance(sub, Graph):
+                yield from _every_node(sub)
 
 
 def _concrete(dims: tuple[int | str | None, ...] | None) -> tuple[int, ...] | None:
@@ -187,7 +207,9 @@ class _Builder:
         shapes = tuple(self.shapes.get(i) if i else None for i in inputs)
         constant = tuple(bool(i) and i in constants for i in inputs)
         # An omitted optional input ('': LSTM's sequence_lens, Resize's roi) is no input at all.
-        on_constants = all(c for i, c in zip(inputs, constant) if i)
+        # A subgraph reads outer values its node does not list: an If on a constant condition is
+        # no computation on constants.
+        on_constants = node.op_type not in _CONTROL_FLOW and all(c for i, c in zip(inputs, constant) if i)
         outputs = tuple(self.shapes.get(o) for o in node.outputs if o)
         if node.op_type == "ConstantOfShape" and on_constants:
             size = outputs[0]

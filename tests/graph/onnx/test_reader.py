@@ -395,3 +395,47 @@ def test_a_reshape_to_a_scalar_folds(tmp_path: Path) -> None:
     by_name = {layer.name: layer for layer in read.layers}
     assert by_name["Reshape_7"].output_shapes == [(6, 8)]
     assert by_name["MatMul_8"].macs == 6 * 8 * 5 and read.unknown_layers == []
+
+
+def _rank_test_branches():
+    """then: Squeeze the leading 1 away (rank 2); else: Identity (rank 3): ONNX's inference
+    cannot give the If one output shape."""
+    then = helper.make_graph(
+        [helper.make_node("Squeeze", ["x", "axes"], ["squeezed"])],
+        "then",
+        [],
+        [helper.make_tensor_value_info("squeezed", FLOAT, None)],
+        [numpy_helper_array("axes", [0], np.int64)],
+    )
+    otherwise = helper.make_graph(
+        [helper.make_node("Identity", ["x"], ["same"])],
+        "else",
+        [],
+        [helper.make_tensor_value_info("same", FLOAT, None)],
+    )
+    return then, otherwise
+
+
+def test_an_if_the_shapes_decide_is_read_as_the_branch_it_takes(tmp_path: Path) -> None:
+    """torch writes `if x.dim() == 3` as Shape -> Size -> Equal -> If; with the branches'
+    outputs of different ranks, every shape after the If was lost (openwakeword's silero VAD:
+    0 MACs for the whole model)."""
+    then, otherwise = _rank_test_branches()
+    graph = helper.make_graph(
+        [
+            helper.make_node("Shape", ["x"], ["shape"]),
+            helper.make_node("Size", ["shape"], ["rank"]),
+            helper.make_node("Equal", ["rank", "three"], ["is_3d"]),
+            helper.make_node("If", ["is_3d"], ["y"], then_branch=then, else_branch=otherwise),
+            helper.make_node("MatMul", ["y", "w"], ["z"]),
+        ],
+        "decided",
+        [helper.make_tensor_value_info("x", FLOAT, [1, 6, 8])],
+        [helper.make_tensor_value_info("z", FLOAT, None)],
+        [numpy_helper_array("three", 3, np.int64), weight("w", 8, 5)],
+    )
+    read = read_model(save(graph, tmp_path / "decided.onnx", opset=13))
+    matmul = next(layer for layer in read.layers if layer.type == "MatMul")
+    assert matmul.input_shapes == [(6, 8)] and matmul.macs == 6 * 8 * 5
+    assert read.unknown_layers == [] and not any(layer.type == "If" for layer in read.layers)
+    assert any("only its then branch runs" in note for note in read.notes)
