@@ -249,6 +249,18 @@ def replace_graph_inputs(model: bytes, inputs: dict[str, bytes]) -> bytes:
     return bytes(out)
 
 
+def add_value_info(model: bytes, infos: list[bytes]) -> bytes:
+    """The model with these ValueInfoProtos (encoded by the caller) added to its main graph."""
+    data = memoryview(model)
+    out = bytearray()
+    for number, kind, a, b, tag in fields(data):
+        if number == 7 and kind == LENGTH:
+            out += encode_field(7, bytes(data[a:b]) + b"".join(encode_field(13, info) for info in infos))
+        else:
+            out += data[tag:b]
+    return bytes(out)
+
+
 def encode_value_info(name: str, elem_type: int, dims: tuple[int, ...]) -> bytes:
     from .wire import encode_int
 

@@ -22,7 +22,7 @@ from .branches import inline_branch
 from .dims import fill_inputs
 from .folding import SUBGRAPHS, as_nodes, constant_node, fold_all, replace_nodes
 from .inference import infer_shapes
-from .ops import MissingShape, OpCall, spec_for
+from .ops import OUTPUT_SHAPES, MissingShape, OpCall, spec_for
 from .ops.layout import FREE
 from .proto import (
     DTYPES,
@@ -30,6 +30,7 @@ from .proto import (
     Model,
     Node,
     Tensor,
+    add_value_info,
     decode_model,
     encode_value_info,
     graph_inputs,
@@ -118,14 +119,30 @@ def _infer_with_folding(pruned: bytes) -> tuple[Model, list[str]]:
                     f"If '{node.name or node.outputs[0]}': its condition is known from the shapes, "
                     f"only its {branch[:4]} branch runs and is read (the other's weights are not counted)"
                 )
-        if not replacements:
+        declared = _contrib_outputs(graph, shapes)
+        if not replacements and not declared:
             break
-        pruned = replace_nodes(pruned, replacements)
+        pruned = add_value_info(replace_nodes(pruned, replacements), declared)
         model = decode_model(infer_shapes(pruned))
     for node in _every_node(model.graph):
         if node.op_type == "Constant" and node.outputs and node.outputs[0] in folded:
             node.op_type, node.attributes = folded[node.outputs[0]], {"folded": True}
     return model, notes
+
+
+def _contrib_outputs(graph: Graph, shapes: dict[str, tuple[int, ...] | None]) -> list[bytes]:
+    """ValueInfoProtos for the outputs of the main graph's contrib ops that ONNX's inference left
+    unknown, where OUTPUT_SHAPES knows them from the op's first input (float32 outputs)."""
+    declared = []
+    for node in graph.nodes:
+        rule = OUTPUT_SHAPES.get(f"{node.domain}:{node.op_type}")
+        first = shapes.get(node.inputs[0]) if node.inputs else None
+        if rule is None or first is None or all(shapes.get(o) is not None for o in node.outputs if o):
+            continue
+        for name, dims in zip(node.outputs, rule(node.attributes, first)):
+            if name and shapes.get(name) is None:
+                declared.append(encode_value_info(name, _DTYPE_CODES["float32"], dims))
+    return declared
 
 
 def _every_node(graph: Graph) -> Iterator[Node]:

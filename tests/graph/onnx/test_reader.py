@@ -439,3 +439,54 @@ def test_an_if_the_shapes_decide_is_read_as_the_branch_it_takes(tmp_path: Path) 
     assert matmul.input_shapes == [(6, 8)] and matmul.macs == 6 * 8 * 5
     assert read.unknown_layers == [] and not any(layer.type == "If" for layer in read.layers)
     assert any("only its then branch runs" in note for note in read.notes)
+
+
+def test_a_dynamically_quantized_lstm_is_an_lstm_and_the_graph_goes_on(tmp_path: Path) -> None:
+    """onnxruntime's quantize_dynamic turns an LSTM into com.microsoft:DynamicQuantizeLSTM
+    (int8 weights, transposed), whose output shapes ONNX's inference does not know: the reader
+    prices it as the LSTM it is and declares its outputs, so the MatMul after it is read too
+    (ddddocr's quantized recogniser lost 404 M of its 911 M MACs)."""
+    import onnx
+
+    steps, features, hidden, classes = 7, 6, 4, 3
+    int8 = np.int8
+    graph = helper.make_graph(
+        [
+            helper.make_node(
+                "DynamicQuantizeLSTM",
+                ["x", "W", "R", "B", "", "", "", "", "w_scale", "w_zero", "r_scale", "r_zero"],
+                ["y"],
+                domain="com.microsoft",
+                hidden_size=hidden,
+            ),
+            helper.make_node("Reshape", ["y", "flat"], ["rows"]),
+            helper.make_node("MatMul", ["rows", "head"], ["z"]),
+        ],
+        "quantized_lstm",
+        [helper.make_tensor_value_info("x", FLOAT, [steps, 1, features])],
+        [helper.make_tensor_value_info("z", FLOAT, None)],
+        [
+            numpy_helper_array("W", np.zeros((1, features, 4 * hidden)), int8),
+            numpy_helper_array("R", np.zeros((1, hidden, 4 * hidden)), int8),
+            weight("B", 1, 8 * hidden),
+            numpy_helper_array("w_scale", [0.1], np.float32),
+            numpy_helper_array("w_zero", [0], int8),
+            numpy_helper_array("r_scale", [0.1], np.float32),
+            numpy_helper_array("r_zero", [0], int8),
+            numpy_helper_array("flat", [steps, hidden], np.int64),
+            weight("head", hidden, classes),
+        ],
+    )
+    model = helper.make_model(
+        graph,
+        opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("com.microsoft", 1)],
+    )
+    path = tmp_path / "quantized.onnx"
+    onnx.save(model, str(path))
+    read = read_model(path)
+    by_type = {layer.type: layer for layer in read.layers}
+    lstm = by_type["com.microsoft:DynamicQuantizeLSTM"]
+    assert lstm.known and lstm.keras_class == "LSTM"
+    assert lstm.output_shapes[0] == (steps, 1, 1, hidden)
+    assert by_type["MatMul"].input_shapes == [(steps, hidden)]
+    assert read.unknown_layers == []

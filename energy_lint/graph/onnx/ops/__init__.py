@@ -5,10 +5,13 @@ Ops of the default domain ("" or "ai.onnx") are keyed by their type; onnxruntime
 
 from __future__ import annotations
 
-from . import conv, elementwise, layout, matmul, normalization, pooling, recurrent
-from .base import MissingShape, OpCall, OpResult, OpSpec
+from collections.abc import Callable, Mapping
+from typing import Any
 
-__all__ = ["MissingShape", "OpCall", "OpResult", "OpSpec", "spec_for"]
+from . import conv, elementwise, layout, matmul, normalization, pooling, recurrent
+from .base import Dims, MissingShape, OpCall, OpResult, OpSpec
+
+__all__ = ["OUTPUT_SHAPES", "MissingShape", "OpCall", "OpResult", "OpSpec", "spec_for"]
 
 _DEFAULT: dict[str, OpSpec] = {}
 for _family in (elementwise, layout, normalization, pooling, recurrent, conv, matmul):
@@ -16,6 +19,7 @@ for _family in (elementwise, layout, normalization, pooling, recurrent, conv, ma
 
 _MICROSOFT = {
     "FusedConv": conv.conv,
+    "DynamicQuantizeLSTM": recurrent.recurrent,
     "FusedMatMul": matmul.matmul,
     **{
         op: _DEFAULT[op]
@@ -33,6 +37,13 @@ _MICROSOFT = {
         )
     },
 }
+
+
+OUTPUT_SHAPES: dict[str, Callable[[Mapping[str, Any], Dims], list[Dims]]] = {
+    "com.microsoft:DynamicQuantizeLSTM": recurrent.output_shapes,
+}
+"""Contrib ops whose output shapes ONNX's inference does not know, from their first input's shape
+and their attributes: the reader declares them so that inference goes on after the op."""
 
 
 def spec_for(domain: str, op_type: str) -> OpSpec | None:
