@@ -169,6 +169,7 @@ def model_document(graph: ModelGraph, result: ModelResult, violations: Sequence[
         "batch_size": graph.batch_size,
         "input_shape": shapes[0] if len(shapes) == 1 else shapes,
         "input_shapes": shapes,
+        "notes": list(graph.notes),
         **figures(result),
         "layers": [
             {

@@ -69,6 +69,8 @@ def render(run: CheckRun, console) -> None:  # console: rich.console.Console
         )
         if result.base is not None:
             console.print(_change(result))
+        for note in graph.notes:  # what the reader assumed or could not read (as inspect says)
+            console.print(f"  note: {escape(note)}")
         for label, line in extra_lines(result):
             console.print(f"  {label}: {escape(line)}")
         total = estimate.layer_sum_j or 1.0

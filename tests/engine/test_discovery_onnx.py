@@ -89,3 +89,25 @@ def test_a_bad_input_shape_in_the_configuration_is_one_line(tmp_path: Path) -> N
     assert result.returncode == 2
     assert result.stderr.strip().startswith("error:") and "input-shape" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_check_says_what_the_reader_assumed_as_inspect_does(tmp_path: Path) -> None:
+    """A model that fixes its batch at 1 is priced at 1 whatever --batch-size says: check says
+    so in its text and JSON reports, not only inspect."""
+    path = conv_model(tmp_path / "fixed.onnx", dims=(1, 3, 32, 32))
+    said = "the model fixes its batch at 1: --batch-size 4 does not apply"
+
+    def check(*options: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "energy_lint", "check", str(path), "--batch-size", "4", *options],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+        )
+
+    text = check("--exit-zero")
+    assert text.returncode == 0, text.stderr
+    assert f"note: {said}" in " ".join(text.stdout.split())
+    document = json.loads(check(*JSON_ZERO).stdout)
+    assert document["models"][0]["notes"] == [said] and document["models"][0]["batch_size"] == 1
