@@ -81,11 +81,16 @@ class ModelConfig:
     outputs: list[TensorRef]
 
 
+NOT_A_MODEL = "not a Keras model config (no class_name) nor a Hugging Face config.json (no model_type)"
+
+
 def parse_model(obj: Any, depth: int = 0) -> ModelConfig:
     """A model config object (as json.loads gives it) -> ModelConfig."""
     if depth > MAX_NESTING:
         raise ConfigError(f"models nested more than {MAX_NESTING} deep")
     if not isinstance(obj, Mapping) or not isinstance(obj.get("class_name"), str):
+        if depth == 0:  # a JSON file read as a model: say both kinds it could have been
+            raise ConfigError(NOT_A_MODEL)
         raise ConfigError("not a Keras model config (no class_name)")
     config = obj.get("config")
     if not isinstance(config, Mapping):

@@ -104,7 +104,11 @@ def bad(
     add("random.h5", bytes(range(256)) * 16, "named .h5 but its content is not a format energy-lint reads")
     add("mislabelled.keras", real_h5.read_bytes(), "named .keras but its content is HDF5")
     add("mislabelled.h5", real_keras.read_bytes(), "named .h5 but its content is a .keras zip archive")
-    add("package.json", '{"name": "web-app", "version": "1.0.0"}', "not a Keras model config (no class_name)")
+    add(
+        "package.json",
+        '{"name": "web-app", "version": "1.0.0"}',
+        "not a Keras model config (no class_name) nor a Hugging Face config.json (no model_type)",
+    )
     add("deep.json", "[" * 100_000 + "]" * 100_000, "file is nested too deeply")
     with zipfile.ZipFile(directory / "no-config.keras", "w") as archive:
         archive.writestr("metadata.json", "{}")

@@ -109,7 +109,10 @@ def test_mislabelled_file(
 def test_json_that_is_not_a_model(tmp_path: Path, document: object) -> None:
     path = tmp_path / "other.json"
     path.write_text(json.dumps(document))
-    assert read_error(path) == "not a Keras model config (no class_name)"
+    assert (
+        read_error(path)
+        == "not a Keras model config (no class_name) nor a Hugging Face config.json (no model_type)"
+    )
 
 
 def test_json_scalar_is_not_a_format(tmp_path: Path) -> None:
