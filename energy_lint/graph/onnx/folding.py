@@ -7,6 +7,7 @@ again. Only integer values of rank 2 or less and at most 64 elements are compute
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -217,7 +218,8 @@ def fold(
             except (IndexError, KeyError, TypeError, ValueError, ZeroDivisionError):
                 result = None
         if result is not None and len(result[1]) <= MAX_ELEMENTS:
-            values[node.outputs[0]] = result
+            if _float_cast(node) is None:  # integer arithmetic goes on; a float's does not
+                values[node.outputs[0]] = result
             if node.op_type not in _PREDICATES:
                 folded[index] = result
     return folded, values
@@ -227,11 +229,30 @@ def _integral(tensor: Tensor) -> bool:
     return tensor.dtype.startswith(("int", "uint")) and math.prod(tensor.dims) <= MAX_ELEMENTS
 
 
+_FLOATS = {1: "<{}f", 11: "<{}d"}
+"""ONNX float types a folded Cast can be written as (FLOAT, DOUBLE), with their struct formats."""
+
+
+def _float_cast(node: Node) -> int | None:
+    """The float type a Cast makes of its integers, if it does: YOLOv8's head builds its anchor
+    grid as Range(0, Cast(Shape(x)[2]) as float, 1), whose size ONNX can infer only once the
+    limit is a float constant."""
+    if node.op_type != "Cast":
+        return None
+    to = node.attributes.get("to")
+    return to if to in _FLOATS else None
+
+
 def constant_node(node: Node, value: Value) -> bytes:
-    """A Constant NodeProto of `value` (int64) that keeps the node's name and output."""
+    """A Constant NodeProto of `value` (int64, or the float type a Cast made) that keeps the
+    node's name and output."""
     dims, values = value
-    tensor = b"".join(encode_int(1, d) for d in dims) + encode_int(2, 7)
-    tensor += encode_field(7, b"".join(_varint(v) for v in values)) if values else b""
+    float_type = _float_cast(node)
+    tensor = b"".join(encode_int(1, d) for d in dims) + encode_int(2, float_type or 7)
+    if float_type is not None:
+        tensor += encode_field(9, struct.pack(_FLOATS[float_type].format(len(values)), *values))
+    elif values:
+        tensor += encode_field(7, b"".join(_varint(v) for v in values))
     attribute = encode_field(1, b"value") + encode_field(5, tensor) + encode_int(20, 4)
     out = encode_field(2, node.outputs[0].encode())
     if node.name:

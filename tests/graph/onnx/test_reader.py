@@ -490,3 +490,34 @@ def test_a_dynamically_quantized_lstm_is_an_lstm_and_the_graph_goes_on(tmp_path:
     assert lstm.output_shapes[0] == (steps, 1, 1, hidden)
     assert by_type["MatMul"].input_shapes == [(steps, hidden)]
     assert read.unknown_layers == []
+
+
+def test_a_grid_sized_by_a_float_cast_of_a_shape_is_sized(tmp_path: Path) -> None:
+    """YOLOv8's head (ultralytics' export) builds its anchor grid as Range(0, float(width), 1):
+    the Cast of the folded width is written as a float constant, so ONNX sizes the Range and
+    every element-wise op of the box decoding after it (8 layers were unknown in nudenet)."""
+    from onnx import TensorProto
+
+    graph = helper.make_graph(
+        [
+            helper.make_node("Shape", ["x"], ["shape"]),
+            helper.make_node("Gather", ["shape", "last"], ["width"]),
+            helper.make_node("Cast", ["width"], ["limit"], to=TensorProto.FLOAT),
+            helper.make_node("Range", ["start", "limit", "step"], ["grid"]),
+            helper.make_node("Add", ["grid", "half"], ["centres"]),
+            helper.make_node("Sub", ["x", "centres"], ["y"]),
+        ],
+        "anchors",
+        [helper.make_tensor_value_info("x", FLOAT, [1, 4, 6, "width"])],
+        [helper.make_tensor_value_info("y", FLOAT, None)],
+        [
+            numpy_helper_array("last", 3, np.int64),
+            numpy_helper_array("start", 0.0, np.float32),
+            numpy_helper_array("step", 1.0, np.float32),
+            numpy_helper_array("half", 0.5, np.float32),
+        ],
+    )
+    read = read_model(save(graph, tmp_path / "anchors.onnx", opset=13), input_shapes=[(4, 6, 8)])
+    by_type = {layer.type: layer for layer in read.layers}
+    assert by_type["Range"].output_shapes == [(8,)]
+    assert by_type["Sub"].output_shapes == [(1, 4, 6, 8)] and read.unknown_layers == []
