@@ -13,7 +13,9 @@ Why:
 Example:
     A Lambda layer or a registered custom layer such as "MyPackage>Gate": EL303, "no rule for
     this layer"; the Conv1D after it, if its input shape is not recorded: "shape unknown because
-    upstream 'gate' is unknown".
+    upstream 'gate' is unknown". An ONNX Reshape whose target the input's elements do not fit
+    (a model exported for another batch) says so: "cannot reshape 7 elements (7,) to [4, -1] at
+    batch 1 (a model exported for another --batch-size?)".
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def check(model: ModelResult) -> Iterator[Finding]:
     for layer in model.estimate.layers:
         if layer.pricing is not Pricing.UNKNOWN:
             continue
-        if layer.reason and layer.reason.startswith("shape unknown"):
+        if layer.reason and layer.reason.startswith(("shape unknown", "cannot reshape")):
             why = layer.reason.split(";")[0]
         else:
             why = "unknown to energy-lint"

@@ -303,6 +303,9 @@ class _Builder:
                     or not shapes_out
                 ):
                     layer.known, layer.note = False, "shape unknown after ONNX shape inference"
+                    if node.op_type == "Reshape" and len(inputs) > 1 and inputs[1] in values:
+                        problem = _impossible_reshape(shapes[0], values[inputs[1]], self.batch)
+                        layer.note = problem or layer.note
                 elif not layer.input_shapes[0] or not shapes_out[0]:
                     layer.keras_class, layer.note = FREE, "a scalar computation: not priced"
         layer.macs = macs // self.batch
@@ -358,6 +361,22 @@ class _Builder:
             layer.keras_class, layer.macs = FREE, 0
         self.notes.append(f"If '{name}': both branches shown, the costlier by MACs ({taken}) priced")
         return costs[worse]
+
+
+def _impossible_reshape(shape: tuple[int, ...] | None, target: tuple[float, ...], batch: int) -> str | None:
+    """Why ONNX could not reshape: a target the input's elements do not fit, which is most often
+    a model built for another batch (mne-icalabel's ICLabelNet reshapes to [4, -1])."""
+    if shape is None:
+        return None
+    elements = math.prod(shape)
+    dims = [shape[i] if int(t) == 0 and i < len(shape) else int(t) for i, t in enumerate(target)]
+    known = math.prod(d for d in dims if d != -1)
+    if known and (elements % known if -1 in dims else elements != known):
+        return (
+            f"cannot reshape {elements} elements {tuple(shape)} to {list(int(t) for t in target)} "
+            f"at batch {batch} (a model exported for another --batch-size?)"
+        )
+    return None
 
 
 def _config(node: Node) -> dict:

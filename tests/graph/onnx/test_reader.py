@@ -521,3 +521,23 @@ def test_a_grid_sized_by_a_float_cast_of_a_shape_is_sized(tmp_path: Path) -> Non
     by_type = {layer.type: layer for layer in read.layers}
     assert by_type["Range"].output_shapes == [(8,)]
     assert by_type["Sub"].output_shapes == [(1, 4, 6, 8)] and read.unknown_layers == []
+
+
+def test_a_reshape_the_batch_cannot_fit_says_so(tmp_path: Path) -> None:
+    """mne-icalabel's ICLabelNet reshapes its 7 class scores per sample to [4, -1]: it was
+    exported for a batch of 4. At batch 1 the Reshape is impossible, and the reader says why
+    instead of 'shape unknown'; at batch 4 it reads."""
+    graph = helper.make_graph(
+        [helper.make_node("Reshape", ["x", "target"], ["y"]), helper.make_node("Relu", ["y"], ["z"])],
+        "batch_of_four",
+        [helper.make_tensor_value_info("x", FLOAT, ["batch", 7])],
+        [helper.make_tensor_value_info("z", FLOAT, None)],
+        [numpy_helper_array("target", [4, -1], np.int64)],
+    )
+    path = save(graph, tmp_path / "four.onnx", opset=13)
+    reshape = next(layer for layer in read_model(path).layers if layer.type == "Reshape")
+    assert not reshape.known
+    assert reshape.note == (
+        "cannot reshape 7 elements (1, 7) to [4, -1] at batch 1 (a model exported for another --batch-size?)"
+    )
+    assert read_model(path, batch_size=4).unknown_layers == []
