@@ -12,6 +12,7 @@ the layer calls. A configuration the registry does not know is one line naming w
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from . import bert, gemma, gpt2, llama, mistral, phi3, qwen, vit
@@ -64,6 +65,20 @@ def is_hugging_face_config(config: Any) -> bool:
     )
 
 
+def _quantization_note(quantization: Any) -> str | None:
+    """A quantized checkpoint (AWQ, GPTQ, bitsandbytes...) runs other kernels than the float
+    layers the profile measured: said, never silently priced as if it were float."""
+    if not isinstance(quantization, Mapping):
+        return None
+    method = quantization.get("quant_method") or "a quantization"
+    bits = quantization.get("bits") or quantization.get("weight_bits")
+    what = f"{method}, {bits}-bit" if isinstance(bits, int) else str(method)
+    return (
+        f"quantization_config ({what}) is not modelled: priced as the unquantized model on this "
+        "profile, whose kernels are float"
+    )
+
+
 def describe(config: Mapping[str, Any]) -> Transformer:
     """The Transformer a KerasHub backbone config or a Hugging Face config.json describes."""
     if is_hugging_face_config(config):
@@ -74,7 +89,9 @@ def describe(config: Mapping[str, Any]) -> Transformer:
             raise ArchitectureError(
                 f"Hugging Face model_type {model_type!r} is not supported (known: {known})"
             )
-        return reader(model_type, config)
+        spec = reader(model_type, config)
+        note = _quantization_note(config.get("quantization_config"))
+        return replace(spec, notes=(*spec.notes, note)) if note else spec
     class_name = config.get("class_name")
     backbone = config["config"].get("backbone")
     if isinstance(class_name, str) and class_name.endswith("CausalLM") and is_keras_hub_backbone(backbone):

@@ -6,6 +6,7 @@ with a TorchFunctionMode that sees torch's calls, not our code."""
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -129,3 +130,19 @@ def test_unknown_model_type_names_the_known_ones(tmp_path: Path) -> None:
         read_model(path)
     message = str(error.value)
     assert "'mamba' is not supported" in message and "llama" in message and "\n" not in message
+
+
+def test_a_quantized_checkpoint_is_said_to_be_priced_as_float(tmp_path: Path) -> None:
+    """An AWQ checkpoint's config.json carries quantization_config: its params and MACs are the
+    float model's, and the reader says its kernels are not what the profile measured."""
+    config = {"model_type": "llama", **GQA}
+    plain = tmp_path / "plain.json"
+    plain.write_text(json.dumps(config))
+    quantized = tmp_path / "awq.json"
+    awq = {"bits": 4, "group_size": 128, "quant_method": "awq", "zero_point": True}
+    quantized.write_text(json.dumps({**config, "quantization_config": awq}))
+    float_graph, awq_graph = read_model(plain), read_model(quantized)
+    assert (awq_graph.params, awq_graph.macs) == (float_graph.params, float_graph.macs)
+    said = "quantization_config (awq, 4-bit) is not modelled: priced as the unquantized model"
+    assert [note for note in awq_graph.notes if note.startswith(said)]
+    assert not [note for note in float_graph.notes if "quantization" in note]
