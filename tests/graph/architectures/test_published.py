@@ -19,3 +19,24 @@ CONFIGS = Path(__file__).parent / "configs"
 )
 def test_published_parameter_counts(name: str, params: int) -> None:
     assert read_model(CONFIGS / name).params == params
+
+
+SHAPED_AS_PUBLISHED = sorted(
+    path.name for path in CONFIGS.glob("*.json") if path.name not in {"llama-2-70b.json", "gpt2.json"}
+)
+"""config.json files with the fields of the hub's checkpoints of those names (rope_scaling of
+Llama 3.1 and Phi-3 128k, sliding windows, head_dim, tied embeddings, max_window_layers)."""
+
+
+@pytest.mark.parametrize("name", SHAPED_AS_PUBLISHED)
+def test_published_shapes_match_transformers(name: str) -> None:
+    """transformers builds each on the meta device (no weights): its num_parameters() is the
+    count a user compares with."""
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    import json
+
+    config = transformers.AutoConfig.for_model(**json.loads((CONFIGS / name).read_text()))
+    with torch.device("meta"):
+        model = transformers.AutoModelForCausalLM.from_config(config)
+    assert read_model(CONFIGS / name).params == model.num_parameters()
