@@ -23,6 +23,7 @@ from ..estimation.features import COMMON, row_features
 from ..estimation.prior import STEPS, TAPS, Prior, combine
 from ..estimation.profile import FamilyPredictor
 from ..estimation.trees import TreeEnsemble
+from ..graph.layers import UnknownLayerError
 from . import export
 from .measurements import FORWARD, pass_of
 from .prior_fit import fit_prior
@@ -334,8 +335,9 @@ def call_overhead(rows: Sequence[dict[str, Any]], mode: str = FORWARD) -> float:
             continue
         shape = row.get("input_shape")
         try:
-            if isinstance(shape, list) and len(shape) == 2 and shape[1] <= 8:
-                energies.append(float(row["energy_j"]))
+            energy = float(row["energy_j"])
+            if isinstance(shape, list) and len(shape) == 2 and shape[1] <= 8 and math.isfinite(energy):
+                energies.append(energy)
         except (KeyError, TypeError, ValueError):
             continue  # a foreign row nobody can read: not an overhead measurement
     return float(np.median(energies)) if energies else 0.0
@@ -366,6 +368,8 @@ def _add(data: Dataset, row: dict[str, Any]) -> str | None:
     try:
         energy = float(row["energy_j"])
         features = row_features(row)
+    except UnknownLayerError:
+        return "layer class energy-lint does not know (Keras class names, case included)"
     except Exception:  # a foreign row may break a layer spec in any way: count it, never crash
         return "unreadable layer, shape or energy"
     if features.family == FREE:
@@ -401,7 +405,12 @@ def fit_families(
     common = len(COMMON)
     jobs.append((GENERIC, [(values[:common], y, g) for values, y, g in everything], COMMON))
     if len(everything) < 2:
-        raise ValueError(f"{len(everything)} usable layer rows: too few to fit anything")
+        common = sorted(data.skipped_why.items(), key=lambda item: -item[1])[:3]
+        why = ", ".join(f"{count} {reason}" for reason, count in common)
+        raise ValueError(
+            f"{len(everything)} usable layer rows: too few to fit anything"
+            + (f" (skipped: {why})" if why else "")
+        )
 
     def one(family: str, items: list, names: Sequence[str]) -> FittedPredictor:
         return fit_predictor(family, *item_arrays(items), names, candidates, data.use_prior, nested, validate)

@@ -4,6 +4,7 @@ rerun resumes after the last complete row."""
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import csv
 import json
@@ -122,18 +123,48 @@ def append_row(path: Path, row: Mapping[str, Any]) -> None:
 
 def read_rows(paths: Iterable[Path]) -> list[dict[str, Any]]:
     """Rows of one or more measurement files, JSON columns decoded. Files from elsewhere may
-    lack every column but the contract's first five."""
+    lack every column but the contract's first five, start with a byte-order mark (a
+    spreadsheet's export), separate fields by ';' or tabs, and write configs and shapes as
+    Python literals (`str(layer.get_config())`, `(1, 224, 224, 3)`)."""
     rows = []
     for path in paths:
-        with path.open(newline="") as handle:
-            for row in csv.DictReader(handle):
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            header = handle.readline()
+            handle.seek(0)
+            for row in csv.DictReader(handle, delimiter=_delimiter(header)):
                 for key in JSON_COLUMNS:
                     if row.get(key):
                         # Undecodable text stays text: the fitter counts the row as unreadable.
-                        with contextlib.suppress(ValueError):
-                            row[key] = json.loads(row[key])
+                        row[key] = _decoded(row[key])
                 rows.append(row)
     return rows
+
+
+def _delimiter(header: str) -> str:
+    """',' unless the header line has none and is split by ';' or tabs."""
+    if "," in header:
+        return ","
+    return max(";\t", key=header.count) if any(c in header for c in ";\t") else ","
+
+
+def _decoded(text: str) -> Any:
+    """JSON, else a Python literal (parsed by ast.literal_eval, which evaluates no code: names,
+    calls and attributes are refused), tuples as lists; the text itself if neither."""
+    with contextlib.suppress(ValueError):
+        return json.loads(text)
+    try:
+        value = ast.literal_eval(text.strip())
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return text
+    return _lists(value) if isinstance(value, (dict, list, tuple)) else text
+
+
+def _lists(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_lists(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _lists(v) for k, v in value.items()}
+    return value
 
 
 def done_keys(path: Path) -> set[str]:

@@ -215,8 +215,9 @@ def _fit(
     try:
         meta = build_profile(name, csv_paths, out_dir, candidates, context=context)
     except (ValueError, KeyError, csv.Error, UnicodeDecodeError) as error:
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]  # a library's may run on
         raise EnergyLintError(
-            f"cannot fit a profile from {', '.join(map(str, csv_paths))}: {error}"
+            f"cannot fit a profile from {', '.join(map(str, csv_paths))}: {first}"
         ) from None
     click.echo(f"profile {name} written to {out_dir} (power: {meta['power']})", err=True)
     dataset = meta["dataset"]

@@ -298,6 +298,9 @@ def row_features(row: Mapping[str, Any]) -> LayerFeatures:
     shapes = json.loads(shapes) if isinstance(shapes, str) else shapes
     if shapes and not isinstance(shapes[0], list):
         shapes = [shapes]
+    # Keras' model.input_shape writes the batch as None: the row's batch_size, else one sample.
+    batch_size = int(float(row["batch_size"])) if row.get("batch_size") else 1
+    shapes = [[batch_size, *s[1:]] if s and s[0] is None else s for s in shapes]
     result = _row_result(row)
     # A row with the reader's counts is a node of an ONNX graph: per-sample MACs of the model's
     # batch, whatever its first axis holds.

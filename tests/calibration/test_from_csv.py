@@ -113,3 +113,31 @@ def test_a_file_that_is_not_a_csv_of_measurements_is_one_line_and_exit_2(tmp_pat
     result = calibrate(path, tmp_path / "profile")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].startswith("error: ")
+
+
+def test_rows_as_others_write_them_read_as_ours(tmp_path: Path) -> None:
+    """A spreadsheet's export (byte-order mark, ';', CRLF), configs and shapes as Python
+    literals and a None batch read as the same rows; non-finite energies and unknown classes
+    are counted, not raised."""
+    from energy_lint.calibration.fit import collect
+    from energy_lint.calibration.measurements import read_rows
+
+    ours = tmp_path / "ours.csv"
+    ours.write_text(
+        "layer_class,layer_config,input_shape,output_shape,energy_j,batch_size\n"
+        'Dense,"{""units"": 4, ""use_bias"": true}","[2, 8]","[2, 4]",0.001,2\n'
+        'Conv2D,"{""filters"": 3, ""kernel_size"": [3, 3]}","[1, 8, 8, 3]","[1, 6, 6, 3]",0.002,1\n'
+    )
+    theirs = tmp_path / "theirs.csv"
+    theirs.write_bytes(
+        "\ufefflayer_class;layer_config;input_shape;output_shape;energy_j;batch_size\r\n"
+        "Dense;{'units': 4, 'use_bias': True};(None, 8);(None, 4);0.001;2\r\n"
+        "Conv2D;{'filters': 3, 'kernel_size': (3, 3)};[None, 8, 8, 3];[None, 6, 6, 3];0.002;\r\n"
+        "Dense;{'units': 4};[1, 8];[1, 4];nan;1\r\n"
+        "dense;{'units': 4};[1, 8];[1, 4];0.001;1\r\n"
+        "Dense;{'units': __import__('os').getcwd()};[1, 8];[1, 4];0.001;1\r\n".encode()
+    )
+    mine, other = collect(read_rows([ours])), collect(read_rows([theirs]))
+    assert dict(other.by_family) == dict(mine.by_family)
+    assert other.skipped == 3 and sum(other.skipped_why.values()) == 3
+    assert other.skipped_why["layer class energy-lint does not know (Keras class names, case included)"] == 1
