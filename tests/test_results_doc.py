@@ -90,3 +90,22 @@ def test_the_readme_quotes_the_held_out_llama_figures_as_accuracy_subset_compute
         f"a Llama's prefill is predicted within {figures[0]} RMSPE and its decode step within {figures[1]}"
         in readme
     )
+
+
+def test_the_readme_quotes_the_onnxruntime_profiles_accuracy_as_the_benchmark_wrote_it() -> None:
+    """README's figures for the onnxruntime profile are those of its accuracy section."""
+    text = RESULTS.read_text()
+    section = text.split("<!-- BEGIN accuracy-cpu-xeon-2core-ort -->")[1].split("<!-- END")[0]
+    overall = re.search(
+        r"energy-lint RMSPE ([\d.]+%) against ([\d.]+%) for `a\*MACs\+b` \([\d.]+x; target 15% and 3x\), "
+        r"([\d.]+%) for the whole-model linear fit.*covers (\d+%) of held-out models.*high/low ([\d.]+)",
+        section,
+    )
+    assert overall is not None
+    rmspe, macs, linear, coverage, width = overall.groups()
+    readme = " ".join((RESULTS.parents[1] / "README.md").read_text().split())
+    quoted = (
+        f"off by {rmspe} RMSPE, no closer than `a*MACs+b` ({macs}) and further off than a whole-model "
+        f"linear fit ({linear}); its 90% interval covers {coverage} of them and spans {width}x"
+    )
+    assert quoted in readme
