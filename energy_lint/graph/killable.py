@@ -6,6 +6,7 @@ into gigabytes fails there instead of exhausting the machine."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import select
@@ -13,9 +14,10 @@ import signal
 import struct
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ModelReadError
+from ..errors import EnergyLintError, ModelReadError
 
 READ_TIMEOUT_S = 10.0
 """Reading a real model_config (3 MB for the largest keras.applications) takes milliseconds."""
@@ -25,16 +27,28 @@ CHILD_MEMORY_BYTES = 1 << 30
 _HEADER = struct.Struct("<cQ")
 
 
-def read_killable(
-    read: Callable[[], tuple[bytes, str | None]],
-    path: Path,
-    what: str,
-    timeout_s: float = READ_TIMEOUT_S,
-) -> tuple[bytes, str | None]:
-    """`read()` run in a child killed after `timeout_s`; its ModelReadError comes back as such.
-    Where there is no fork (Windows), `read()` runs here."""
+@dataclass(frozen=True)
+class Work:
+    """What a killable call does, named for its messages: `verb` and `subject` ("reading",
+    "model_config"), the C `library` that may stop the child, and a `hint` for a call that
+    never returns."""
+
+    verb: str
+    subject: str
+    library: str
+    hint: str
+
+    @property
+    def doing(self) -> str:
+        return f"{self.verb} {self.subject}"
+
+
+def run_killable(work: Callable[[], bytes], what: Work, timeout_s: float = READ_TIMEOUT_S) -> bytes:
+    """`work()` run in a forked child killed after `timeout_s`, its bytes back; an EnergyLintError
+    it raises comes back as one (its message), and so does a child that stopped (a C assertion's
+    abort, a kill) or ran out of its memory. Where there is no fork (Windows), it runs here."""
     if not hasattr(os, "fork"):
-        return read()
+        return work()
     readable, writable = os.pipe()
     _widen(writable)
     pid = os.fork()
@@ -42,20 +56,47 @@ def read_killable(
         gc.disable()  # a collection would touch, and so copy, every page of the parent's heap
         try:
             os.close(readable)
-            _send(writable, _run(read))
+            _send(writable, _run(work))
         finally:
             os._exit(0)
     os.close(writable)
     try:
         message = _receive(readable, time.monotonic() + timeout_s)
     except TimeoutError:
-        raise ModelReadError(
-            str(path), f"reading {what} took over {timeout_s:g} s (a corrupt HDF5 file?)"
-        ) from None
+        raise EnergyLintError(f"{what.doing} took over {timeout_s:g} s ({what.hint})") from None
     finally:
         os.close(readable)
         status = _reap(pid)
-    return _result(message, status, path, what)
+    return _result(message, status, what)
+
+
+_H5 = "HDF5"
+
+
+def read_killable(
+    read: Callable[[], tuple[bytes, str | None]],
+    path: Path,
+    what: str,
+    timeout_s: float = READ_TIMEOUT_S,
+) -> tuple[bytes, str | None]:
+    """`read()` of an HDF5 attribute (its bytes and the Keras version beside them) run killably;
+    a failure is a ModelReadError naming the file."""
+
+    def packed() -> bytes:
+        raw, version = read()
+        version_bytes = b"" if version is None else b"\x01" + version.encode("utf-8", "replace")
+        return struct.pack("<Q", len(raw)) + raw + version_bytes
+
+    work = Work("reading", what, _H5, "a corrupt HDF5 file?")
+    try:
+        body = run_killable(packed, work, timeout_s)
+    except ModelReadError:
+        raise
+    except EnergyLintError as error:
+        raise ModelReadError(str(path), str(error)) from None
+    (length,) = struct.unpack_from("<Q", body)
+    raw, rest = body[8 : 8 + length], body[8 + length :]
+    return raw, rest[1:].decode("utf-8") if rest else None
 
 
 def _widen(fd: int) -> None:
@@ -68,18 +109,28 @@ def _widen(fd: int) -> None:
         pass
 
 
-def _run(read: Callable[[], tuple[bytes, str | None]]) -> tuple[bytes, bytes]:
+def _run(work: Callable[[], bytes]) -> tuple[bytes, bytes]:
     _cap_memory()
+    _quiet()
     try:
-        raw, version = read()
-    except ModelReadError as error:
-        return b"E", error.problem.encode("utf-8", "replace")
+        body = work()
+    except EnergyLintError as error:
+        problem = error.problem if isinstance(error, ModelReadError) else str(error)
+        return b"E", problem.encode("utf-8", "replace")
     except MemoryError:
         return b"M", b""
     except Exception as error:  # a bug: reported by type and message, as the boundary does
         return b"E", f"unexpected {type(error).__name__}: {error}".encode("utf-8", "replace")
-    version_bytes = b"" if version is None else b"\x01" + version.encode("utf-8", "replace")
-    return b"K", struct.pack("<Q", len(raw)) + raw + version_bytes
+    return b"K", body
+
+
+def _quiet() -> None:
+    """The child's stderr goes nowhere: a C library's own diagnostics (a failed assertion's
+    line before its abort) would break the one `error: PATH: problem` line the parent says."""
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
 
 
 def _cap_memory() -> None:
@@ -122,19 +173,18 @@ def _reap(pid: int) -> int:
     return status
 
 
-def _result(message: bytes, status: int, path: Path, what: str) -> tuple[bytes, str | None]:
+def _result(message: bytes, status: int, what: Work) -> bytes:
+    stopped = f"the {what.library} library stopped while {what.doing}"
     if len(message) < _HEADER.size:
         signalled = os.WIFSIGNALED(status)
         how = f"signal {os.WTERMSIG(status)}" if signalled else f"exit {os.WEXITSTATUS(status)}"
-        raise ModelReadError(str(path), f"the HDF5 library stopped while reading {what} ({how})")
+        raise EnergyLintError(f"{stopped} ({how})")
     kind, size = _HEADER.unpack_from(message)
     body = message[_HEADER.size :]
     if len(body) != size:
-        raise ModelReadError(str(path), f"the HDF5 library stopped while reading {what}")
+        raise EnergyLintError(stopped)
     if kind == b"M":
-        raise ModelReadError(str(path), f"{what} needs more than {CHILD_MEMORY_BYTES >> 30} GiB to decode")
+        raise EnergyLintError(f"{what.subject} needs more than {CHILD_MEMORY_BYTES >> 30} GiB of memory")
     if kind == b"E":
-        raise ModelReadError(str(path), body.decode("utf-8", "replace"))
-    (length,) = struct.unpack_from("<Q", body)
-    raw, rest = body[8 : 8 + length], body[8 + length :]
-    return raw, rest[1:].decode("utf-8") if rest else None
+        raise EnergyLintError(body.decode("utf-8", "replace"))
+    return body

@@ -52,7 +52,7 @@ def test_a_read_that_needs_gigabytes_fails_in_the_child() -> None:
     def bomb() -> tuple[bytes, str | None]:
         return bytes(killable.CHILD_MEMORY_BYTES + (1 << 28)), None
 
-    assert problem(bomb) == "model_config needs more than 1 GiB to decode"
+    assert problem(bomb) == "model_config needs more than 1 GiB of memory"
 
 
 def test_a_child_killed_midway_is_named() -> None:
@@ -68,3 +68,21 @@ def test_an_unexpected_exception_names_its_type() -> None:
         raise KeyError("x")
 
     assert problem(bug) == "unexpected KeyError: 'x'"
+
+
+def test_a_library_that_aborts_is_one_line_and_its_own_stderr_stays_in_the_child(capfd) -> None:
+    """What onnx's C++ shape inference does on some damaged files (a failed assertion, printed,
+    then abort()): the parent says one line and the assertion's text never reaches its stderr."""
+    from energy_lint.errors import EnergyLintError
+    from energy_lint.graph.onnx.inference import INFERENCE
+
+    def assertion() -> bytes:
+        os.write(2, b"stl_algo.h:3626: std::clamp: Assertion '!(__hi < __lo)' failed.\n")
+        os.abort()
+
+    with pytest.raises(EnergyLintError) as caught:
+        killable.run_killable(assertion, INFERENCE)
+    assert str(caught.value) == (
+        f"the ONNX library stopped while running ONNX shape inference (signal {signal.SIGABRT})"
+    )
+    assert capfd.readouterr().err == ""

@@ -13,6 +13,7 @@ from pathlib import Path
 from types import ModuleType
 
 from ...errors import EnergyLintError
+from ..killable import Work, run_killable
 
 _EXTENSION = "onnx.onnx_cpp2py_export"
 
@@ -49,12 +50,23 @@ def _extension() -> ModuleType:
     return onnx_cpp2py_export
 
 
+INFERENCE = Work("running", "ONNX shape inference", "ONNX", "a damaged file?")
+INFERENCE_TIMEOUT_S = 30.0
+"""ResNet50's pruned graph infers in milliseconds; the largest real files seen, in well under 1 s."""
+
+
 def infer_shapes(model: bytes) -> bytes:
     """The model with every tensor's type and shape that ONNX can infer (data propagation on,
-    so shapes computed from Shape/Gather/Concat chains come out as numbers)."""
+    so shapes computed from Shape/Gather/Concat chains come out as numbers). It runs in a forked
+    child (killable.py): on some damaged files the extension fails a C++ assertion and aborts,
+    which would end `check` itself with no message and no other file checked."""
     extension = _extension()
-    try:
-        return extension.shape_inference.infer_shapes(model, False, False, True)
-    except Exception as error:  # the extension raises its own InferenceError and ValueErrors
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise EnergyLintError(f"ONNX shape inference failed: {first}") from None
+
+    def infer() -> bytes:
+        try:
+            return extension.shape_inference.infer_shapes(model, False, False, True)
+        except Exception as error:  # the extension raises its own InferenceError and ValueErrors
+            first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise EnergyLintError(f"ONNX shape inference failed: {first}") from None
+
+    return run_killable(infer, INFERENCE, INFERENCE_TIMEOUT_S)
