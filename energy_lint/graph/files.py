@@ -93,10 +93,25 @@ def read_raw_bytes(name: str, data: bytes) -> RawModel:
     return _read_sniffed(name, label, expected, data[:16], io.BytesIO(data))
 
 
+_OTHER_FORMATS = {
+    **dict.fromkeys(
+        (".pt", ".pth", ".bin", ".ckpt", ".safetensors"),
+        "weights without an architecture (PyTorch or safetensors): export the model with "
+        "torch.onnx.export and check the .onnx, or check its Hugging Face config.json",
+    ),
+    ".gguf": "a GGUF checkpoint: check the model's Hugging Face config.json",
+    ".tflite": "a TensorFlow Lite file is not read: check the Keras model it was converted from",
+    ".pb": "a TensorFlow graph is not read: check the Keras model (.keras) it was saved from",
+}
+"""What to check instead, for formats people pass that hold no architecture energy-lint reads."""
+
+
 def _expected_format(path: Path, name: str) -> str:
     expected = file_format(path)
     if expected is None:
-        raise ModelReadError(name, "not a model file (expected .keras, .h5, .json or .onnx)")
+        instead = _OTHER_FORMATS.get(path.suffix.lower())
+        problem = "not a model file (expected .keras, .h5, .json or .onnx)"
+        raise ModelReadError(name, f"{problem}: {instead}" if instead else problem)
     return expected
 
 

@@ -309,3 +309,21 @@ def test_metadata_json_cannot_break_a_good_archive(real: dict[str, Path], tmp_pa
         archive.writestr("config.json", config)
         archive.writestr("metadata.json", "{")
     assert read_error(broken).startswith("metadata.json is not valid JSON")
+
+
+@pytest.mark.parametrize(
+    ("suffix", "instead"),
+    [
+        (".pt", "export the model with torch.onnx.export and check the .onnx"),
+        (".safetensors", "check its Hugging Face config.json"),
+        (".tflite", "check the Keras model it was converted from"),
+    ],
+)
+def test_a_format_with_no_architecture_says_what_to_check_instead(
+    tmp_path: Path, suffix: str, instead: str
+) -> None:
+    path = tmp_path / f"model{suffix}"
+    path.write_bytes(b"\x80\x02weights")
+    problem = read_error(path)
+    assert problem.startswith("not a model file (expected .keras, .h5, .json or .onnx): ")
+    assert instead in problem and "\n" not in problem
