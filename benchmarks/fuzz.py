@@ -49,6 +49,45 @@ for flavour, module, formats in flavours:
     for build in (t.mlp, t.convnet, t.zoo):
         t.save(build(module), directory, f"{build.__name__}-{flavour}", formats)
 """
+_BUILD_ONNX = r"""
+import sys, torch
+from pathlib import Path
+directory = Path(sys.argv[1])
+torch.manual_seed(0)
+class Recurrent(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm, self.head = torch.nn.LSTM(8, 16, batch_first=True), torch.nn.Linear(16, 3)
+    def forward(self, x):
+        return self.head(self.lstm(x)[0][:, -1])
+class Attention(torch.nn.Module):
+    def __init__(self, width=16, heads=2):
+        super().__init__()
+        self.qkv, self.out = torch.nn.Linear(width, 3 * width), torch.nn.Linear(width, width)
+        self.norm, self.heads = torch.nn.LayerNorm(width), heads
+    def forward(self, x):
+        b, t, w = x.shape
+        q, k, v = self.qkv(self.norm(x)).reshape(b, t, 3, self.heads, w // self.heads).permute(2, 0, 3, 1, 4)
+        weights = torch.softmax(q @ k.transpose(-1, -2) / (w // self.heads) ** 0.5, dim=-1)
+        return x + self.out((weights @ v).transpose(1, 2).reshape(b, t, w))
+models = {
+    "mlp": (torch.nn.Sequential(torch.nn.Linear(16, 32), torch.nn.ReLU(), torch.nn.Linear(32, 4)), (1, 16)),
+    "convnet": (torch.nn.Sequential(
+        torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.BatchNorm2d(8), torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2), torch.nn.Conv2d(8, 8, 3, groups=2), torch.nn.AdaptiveAvgPool2d(1),
+        torch.nn.Flatten(), torch.nn.Linear(8, 5),
+    ), (1, 3, 16, 16)),
+    "lstm": (Recurrent(), (1, 6, 8)),
+    "attention": (Attention(), (1, 5, 16)),
+}
+for name, (model, shape) in models.items():
+    with torch.no_grad():
+        for dynamic in (False, True):
+            axes = {"x": {0: "batch"}} if dynamic else None
+            path = directory / f"{name}{'-dynamic' if dynamic else ''}.onnx"
+            torch.onnx.export(model.eval(), torch.rand(shape), str(path), input_names=["x"],
+                              dynamic_axes=axes, dynamo=False)
+"""
 KINDS = [
     "traceback",
     "hang",
@@ -61,13 +100,18 @@ KINDS = [
 ]
 
 
-def build_bases(cache: Path) -> list[Path]:
-    directory = cache / "fuzz-bases"
-    if len(list(directory.glob("*.*"))) < 13:
+def build_bases(cache: Path, onnx: bool = False) -> list[Path]:
+    """The undamaged base files, built once into the cache: Keras files saved by Keras 3 and
+    tf.keras 2, or (onnx) small torch models exported by torch.onnx.export, fixed and dynamic batch."""
+    directory = cache / ("fuzz-bases-onnx" if onnx else "fuzz-bases")
+    if len(list(directory.glob("*.*"))) < (8 if onnx else 13):
         directory.mkdir(parents=True, exist_ok=True)
-        print(f"building the base models in {directory} (imports keras) ...", flush=True)
+        print(
+            f"building the base models in {directory} (imports {'torch' if onnx else 'keras'}) ...",
+            flush=True,
+        )
         done = subprocess.run(
-            [sys.executable, "-c", _BUILD, str(directory)],
+            [sys.executable, "-c", _BUILD_ONNX if onnx else _BUILD, str(directory)],
             capture_output=True,
             text=True,
             env={**quiet_env(), "PYTHONPATH": str(REPO)},
@@ -76,7 +120,7 @@ def build_bases(cache: Path) -> list[Path]:
         )
         if done.returncode != 0:
             sys.exit(f"could not build the base models:\n{done.stderr[-3000:]}")
-    return sorted(p for p in directory.iterdir() if p.suffix in (".keras", ".h5", ".json"))
+    return sorted(p for p in directory.iterdir() if p.suffix in (".keras", ".h5", ".json", ".onnx"))
 
 
 def _vm_bytes() -> int:
@@ -184,10 +228,11 @@ def main() -> int:
     parser.add_argument("--show", type=int, metavar="SEED", help="write mutant SEED to ./ and stop")
     parser.add_argument("--tag", default="", help="suffix of the RESULTS.md section (e.g. before)")
     parser.add_argument("--write", action="store_true", help="replace the section in benchmarks/RESULTS.md")
+    parser.add_argument("--onnx", action="store_true", help="mutate torch-exported .onnx files instead")
     options = parser.parse_args()
 
     info = machine()
-    paths = build_bases(options.cache_dir)
+    paths = build_bases(options.cache_dir, options.onnx)
     bases = [mutations.load_base(p) for p in paths]
     if options.show is not None:
         base = bases[options.show % len(bases)]
@@ -201,8 +246,8 @@ def main() -> int:
 
     memory_bytes = _vm_bytes() + options.memory_mib * 2**20
     workdir = Path(tempfile.mkdtemp(prefix="energy-lint-fuzz-"))
-    good = workdir / "zz-good.json"
-    shutil.copyfile(next(p for p in paths if p.name == "mlp-keras3.json"), good)
+    good = workdir / ("zz-good.onnx" if options.onnx else "zz-good.json")
+    shutil.copyfile(next(p for p in paths if p.name in ("mlp-keras3.json", "mlp.onnx")), good)
     counts: dict[str, collections.Counter] = {c: collections.Counter() for c in ("inspect", "check")}
     signatures: dict[tuple[str, str], list[str]] = collections.defaultdict(list)
     started = time.monotonic()
@@ -243,13 +288,17 @@ def main() -> int:
     listed = [
         f"- {kind}: `{signature}` x{len(where)}, e.g. {where[0]}" for (kind, signature), where in distinct
     ]
-    command = f"{Path(sys.executable)} benchmarks/fuzz.py --mutations {options.mutations}" + (
-        f" --first-seed {options.first_seed}" if options.first_seed else ""
+    command = (
+        f"{Path(sys.executable)} benchmarks/fuzz.py --mutations {options.mutations}"
+        + (f" --first-seed {options.first_seed}" if options.first_seed else "")
+        + (" --onnx" if options.onnx else "")
     )
+    section = "fuzz" + ("-onnx" if options.onnx else "") + ("-" + options.tag if options.tag else "")
     by_format = ", ".join(f"{n} .{f}" for f, n in sorted(formats.items()))
     body = "\n".join(
         [
-            f"## Mutation benchmark{f' ({options.tag})' if options.tag else ''} (benchmarks/fuzz.py)",
+            f"## Mutation benchmark{' of ONNX files' if options.onnx else ''}"
+            f"{f' ({options.tag})' if options.tag else ''} (benchmarks/fuzz.py)",
             "",
             *machine_lines(info),
             f"- Command: `{command}{' --tag ' + options.tag if options.tag else ''} --write`",
@@ -266,7 +315,7 @@ def main() -> int:
     )
     print(body)
     if options.write:
-        print(f"wrote {write_section('fuzz' + ('-' + options.tag if options.tag else ''), body)}")
+        print(f"wrote {write_section(section, body)}")
     return 0
 
 

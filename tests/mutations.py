@@ -5,7 +5,8 @@ Two kinds of damage: a value somewhere in the model config replaced by a hostile
 type, zero, a huge or non-finite number, an empty list...), a key or a list entry deleted or
 duplicated, all written back in the file's own format (the config of a .keras zip, the
 model_config attribute of an .h5); or the file's bytes flipped, overwritten or cut, which reaches
-the zip and HDF5 parsers themselves. Standard library and h5py only: no Keras."""
+the zip and HDF5 parsers themselves. An ONNX file's graph is damaged through the onnx package
+(mutate_onnx), or its bytes, which reach the protobuf walker. No Keras."""
 
 from __future__ import annotations
 
@@ -66,10 +67,13 @@ class Base:
 
 
 def load_base(path: Path) -> Base:
-    """A model file saved by Keras, with its config read the plain way (no energy-lint)."""
+    """A model file saved by Keras, with its config read the plain way (no energy-lint); an
+    ONNX file keeps no config (its graph is mutated through the onnx package)."""
     data = path.read_bytes()
     fmt = path.suffix.lstrip(".")
-    if fmt == "json":
+    if fmt == "onnx":
+        config = None
+    elif fmt == "json":
         config = json.loads(data)
     elif fmt == "keras":
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -195,10 +199,80 @@ def write_config(base: Base, config: Any, path: Path) -> None:
             handle.attrs["model_config"] = text.encode()
 
 
+ONNX_OPS = ["Conv", "MatMul", "Gemm", "LSTM", "GRU", "Reshape", "Resize", "Pad", "Slice", "If", "Loop",
+            "Einsum", "Concat", "Split", "Expand", "Range", "TopK", "NoSuchOp"]  # fmt: skip
+
+
+def mutate_onnx(data: bytes, rng: random.Random) -> tuple[bytes, str]:
+    """The ONNX model with one structural change: an op retyped, a dimension, attribute or
+    initializer made hostile, an input rewired or dropped, nodes deleted or shuffled out of
+    order, an output name duplicated, the opset changed. Needs the onnx package."""
+    import onnx
+
+    model = onnx.load_model_from_string(data)
+    graph, nodes = model.graph, list(model.graph.node)
+    node = rng.choice(nodes)
+    action = rng.randrange(11)
+    if action == 0:
+        node.op_type = rng.choice(ONNX_OPS)
+        done = f"{node.name or 'a node'} retyped {node.op_type}"
+    elif action == 1 and graph.input and graph.input[0].type.tensor_type.shape.dim:
+        dim = rng.choice(graph.input[0].type.tensor_type.shape.dim)
+        dim.Clear()
+        dim.dim_value = rng.choice((0, 1, 7, 10**12))
+        done = f"an input dimension set to {dim.dim_value}"
+    elif action == 2 and graph.initializer:
+        tensor = rng.choice(graph.initializer)
+        if tensor.dims:
+            tensor.dims[rng.randrange(len(tensor.dims))] = rng.choice((0, 3, 10**10))
+        else:
+            tensor.data_type = rng.choice((0, 8, 13, 99))
+        done = f"initializer {tensor.name} reshaped or retyped"
+    elif action == 3 and node.input:
+        node.input[rng.randrange(len(node.input))] = rng.choice(("", "missing", node.output[0]))
+        done = f"an input of {node.name or node.op_type} rewired"
+    elif action == 4 and node.attribute:
+        attribute = rng.choice(node.attribute)
+        if attribute.ints:
+            attribute.ints[rng.randrange(len(attribute.ints))] = rng.choice((0, -1, 10**9))
+        elif attribute.type == onnx.AttributeProto.INT:
+            attribute.i = rng.choice((0, -1, 10**9))
+        elif attribute.type == onnx.AttributeProto.FLOAT:
+            attribute.f = rng.choice((math.nan, math.inf, 0.0))
+        else:
+            node.attribute.remove(attribute)
+        done = f"attribute {attribute.name} of {node.op_type} damaged"
+    elif action == 5:
+        graph.node.remove(node)
+        done = f"{node.op_type} node deleted"
+    elif action == 6:
+        rng.shuffle(nodes)
+        del graph.node[:]
+        graph.node.extend(nodes)
+        done = "nodes shuffled out of order"
+    elif action == 7 and len(nodes) > 1:
+        node.output[0] = rng.choice(nodes).output[0]
+        done = "an output name duplicated"
+    elif action == 8 and model.opset_import:
+        model.opset_import[0].version = rng.choice((1, 7, 99, 0))
+        done = f"opset {model.opset_import[0].version}"
+    elif action == 9 and graph.initializer:
+        graph.initializer.remove(rng.choice(graph.initializer))
+        done = "an initializer deleted"
+    else:
+        node.domain = rng.choice(("com.microsoft", "ai.onnx.ml", "custom"))
+        done = f"{node.op_type} moved to domain {node.domain}"
+    return model.SerializeToString(), done
+
+
 def mutant(base: Base, seed: int, path: Path) -> str:
     """Write the mutation `seed` of `base` to `path`; returns what was done, for the report."""
     rng = random.Random(f"{base.name}:{seed}")
-    if rng.random() < STRUCTURED_SHARE:
+    if base.format == "onnx" and rng.random() < STRUCTURED_SHARE:
+        data, done = mutate_onnx(base.data, rng)
+        path.write_bytes(data)
+        return f"graph: {done}"
+    if base.format != "onnx" and rng.random() < STRUCTURED_SHARE:
         config, done = mutate_config(base.config, rng)
         write_config(base, config, path)
         return f"config: {done}"

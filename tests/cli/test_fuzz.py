@@ -103,3 +103,57 @@ def test_the_mutator_reaches_both_outcomes(bases: list[mutations.Base], tmp_path
         document = run("inspect", tmp_path, mutant, good)
         outcomes.add(str(mutant) in {m["path"] for m in document["models"]})
     assert outcomes == {True, False}
+
+
+@pytest.fixture(scope="module")
+def onnx_bases(tmp_path_factory: pytest.TempPathFactory) -> list[mutations.Base]:
+    """Small torch models as torch.onnx.export writes them: an MLP, and a convolution net with
+    a batch norm, a grouped convolution and a dynamic batch."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    directory = tmp_path_factory.mktemp("onnx-bases")
+    torch.manual_seed(0)
+    models = {
+        "mlp": (torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 2)), (1, 8)),
+        "convnet": (
+            torch.nn.Sequential(
+                torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.Conv2d(4, 4, 3, groups=2),
+                torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(4, 3),
+            ),
+            (1, 3, 12, 12),
+        ),
+    }  # fmt: skip
+    paths = []
+    for name, (model, shape) in models.items():
+        path = directory / f"{name}.onnx"
+        with torch.no_grad():
+            torch.onnx.export(
+                model.eval(), torch.rand(shape), str(path), input_names=["x"],
+                dynamic_axes={"x": {0: "batch"}}, dynamo=False,
+            )  # fmt: skip
+        paths.append(path)
+    return [mutations.load_base(path) for path in paths]
+
+
+@settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(choice=st.integers(min_value=0, max_value=10**6))
+def test_damaged_onnx_files_never_end_the_run(onnx_bases: list[mutations.Base], choice: int) -> None:
+    """The same contract for ONNX graphs damaged through the onnx package (an op retyped, a
+    hostile dimension or attribute, nodes out of order...) or in their bytes."""
+    base = onnx_bases[choice % len(onnx_bases)]
+    directory = Path(tempfile.mkdtemp(prefix="energy-lint-fuzz-"))
+    try:
+        (directory / "energy-lint.toml").write_text("")
+        mutant, good = directory / "mutant.onnx", directory / "zz-good.onnx"
+        mutations.mutant(base, choice, mutant)
+        good.write_bytes(onnx_bases[0].data)
+        run("inspect", directory, mutant, good)
+        run("check", directory, mutant, good)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
