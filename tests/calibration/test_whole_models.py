@@ -117,7 +117,7 @@ def test_the_choice_among_candidates_is_nested_in_the_reported_error() -> None:
 
 @pytest.mark.parametrize(
     ("column", "value"),
-    [("input_shape", [None, 3]), ("input_shape", "x"), ("input_shape", [[1, 2], [3]]), ("layer_config", [1]),
+    [("input_shape", [1, None]), ("input_shape", "x"), ("input_shape", [[1, 2], [3]]), ("layer_config", [1]),
      ("energy_j", "[]"), ("energy_j", "nan"), ("layer_class", "NoSuchLayer"), ("layer_class", None)],
 )  # fmt: skip
 def test_a_row_nobody_can_use_is_counted_never_raised(column: str, value: object) -> None:
