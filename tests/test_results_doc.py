@@ -109,3 +109,15 @@ def test_the_readme_quotes_the_onnxruntime_profiles_accuracy_as_the_benchmark_wr
         f"linear fit ({linear}); its 90% interval covers {coverage} of them and spans {width}x"
     )
     assert quoted in readme
+
+
+def test_the_readme_counts_the_real_world_manifest_as_it_is() -> None:
+    """The README's count of other people's files is the manifest's."""
+    import csv
+
+    root = RESULTS.parents[1]
+    with (root / "benchmarks" / "realworld" / "more.tsv").open() as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    packages = {row["package"] for row in rows}
+    readme = " ".join((root / "README.md").read_text().split())
+    assert f"{len(rows)} files of {len(packages)} packages on the index" in readme
