@@ -24,6 +24,14 @@ from tests import mutations, tiny_models
 pytestmark = pytest.mark.keras
 
 EXAMPLES = 30
+SEEDED = settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+"""The same examples on every run, as many for every format."""
 
 
 @pytest.fixture(scope="module")
@@ -62,13 +70,7 @@ def run(command: str, directory: Path, mutant: Path, good: Path) -> dict[str, An
     return document
 
 
-@settings(
-    max_examples=EXAMPLES,
-    derandomize=True,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@SEEDED
 @given(choice=st.integers(min_value=0, max_value=10**6))
 def test_damaged_files_never_end_the_run(bases: list[mutations.Base], choice: int) -> None:
     base = bases[choice % len(bases)]
@@ -135,13 +137,7 @@ def onnx_bases(tmp_path_factory: pytest.TempPathFactory) -> list[mutations.Base]
     return [mutations.load_base(path) for path in paths]
 
 
-@settings(
-    max_examples=EXAMPLES,
-    derandomize=True,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@SEEDED
 @given(choice=st.integers(min_value=0, max_value=10**6))
 def test_damaged_onnx_files_never_end_the_run(onnx_bases: list[mutations.Base], choice: int) -> None:
     """The same contract for ONNX graphs damaged through the onnx package (an op retyped, a
