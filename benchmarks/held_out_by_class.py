@@ -1,0 +1,81 @@
+"""Where a held-out family's layer sums go wrong, by layer class and batch size: the layer
+predictors are fitted without the family (as benchmarks/accuracy.py does for it), each of its
+measured models is priced node by node, and the predicted energy of each class is set beside
+the energy its nodes were measured at in context. Also how many architectures each predictor
+family still had to learn from with the family held out: a family priced from one or two
+architectures is a coverage gap of the campaign, not a modelling error.
+
+    PYTHONPATH=. python benchmarks/held_out_by_class.py \\
+        --csv calibration/cpu-xeon-2core-ort4/measurements.csv --context in-model --hold-out torch-transformer
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from accuracy import collect, forward_layer_rows, read, without
+
+from energy_lint.calibration.architecture_families import architecture_family
+from energy_lint.calibration.fit import fit_families
+from energy_lint.calibration.whole_models import read_whole_models
+from energy_lint.estimation.forward_pass import estimate
+from energy_lint.estimation.profile import HardwareProfile
+
+SHOWN = 0.01
+"""Classes under this share of a batch's measured and predicted energy are left out."""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--csv", type=Path, required=True, help="measurements (contract 3)")
+    parser.add_argument("--context", choices=("alone", "in-model"), default=None)
+    parser.add_argument("--hold-out", required=True, metavar="FAMILY", help="the architecture family")
+    parser.add_argument("--candidates", default="xgboost")
+    options = parser.parse_args()
+    rows = read([options.csv])
+    data = collect(rows, options.context)
+    data.use_prior = True
+    held = options.hold_out
+    models, _ = read_whole_models(data.model_rows)
+    test = [m for m in models if architecture_family(m.model) == held]
+    if not test:
+        sys.exit(f"no whole-model rows of {held!r}")
+    training = without(data, held)
+    fitted, generic = fit_families(training, options.candidates.split(","), nested=False, validate=False)
+    profile = HardwareProfile(
+        Path("."), {}, {f: p.as_family_predictor() for f, p in fitted.items()}, generic.as_family_predictor()
+    )
+    print(f"predictor families fitted without {held}: rows, architectures")
+    for family, items in sorted(training.by_family.items()):
+        groups = len({group for _, _, group in items})
+        print(f"  {family:16s} {len(items):6d} rows  {groups:4d} architectures")
+    measured: dict[tuple[str, int, str], float] = defaultdict(float)
+    for row in forward_layer_rows(rows, options.context):
+        if architecture_family(str(row.get("model") or "")) == held:
+            node = str(row.get("source") or "").split(":", 1)[-1]
+            measured[(row["model"], int(float(row["batch_size"])), node)] += float(row["energy_j"])
+    totals: dict[tuple[int, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for model in test:
+        classes = {node.name: node.priced_as for node in model.graph.layers}
+        for layer in estimate(model.graph, profile).layers:
+            pair = totals[(model.batch, classes.get(layer.name, layer.type))]
+            pair[0] += measured.get((model.model, model.batch, layer.name), 0.0)
+            pair[1] += layer.energy_j
+    for batch in sorted({b for b, _ in totals}):
+        here = {c: v for (b, c), v in totals.items() if b == batch}
+        total = sum(v[0] for v in here.values())
+        count = sum(m.batch == batch for m in test)
+        print(f"\nbatch {batch}: {count} models, measured {total:.4f} J in layers")
+        print(f"  {'class':20s} {'measured J':>11s} {'predicted J':>12s} {'predicted/measured':>19s}")
+        for name, (got, predicted) in sorted(here.items(), key=lambda item: -item[1][0]):
+            if max(got, predicted) >= SHOWN * total:
+                ratio = f"{predicted / got:.2f}" if got > 0 else "-"
+                print(f"  {name:20s} {got:11.4f} {predicted:12.4f} {ratio:>19s}")
+
+
+if __name__ == "__main__":
+    main()
