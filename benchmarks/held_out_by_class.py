@@ -53,23 +53,26 @@ def main() -> None:
     for family, items in sorted(training.by_family.items()):
         groups = len({group for _, _, group in items})
         print(f"  {family:16s} {len(items):6d} rows  {groups:4d} architectures")
-    measured: dict[tuple[str, int, str], float] = defaultdict(float)
+    measured: dict[tuple[str, int, str, str], float] = defaultdict(float)
     for row in forward_layer_rows(rows, options.context):
         if architecture_family(str(row.get("model") or "")) == held:
             node = str(row.get("source") or "").split(":", 1)[-1]
-            measured[(row["model"], int(float(row["batch_size"])), node)] += float(row["energy_j"])
-    totals: dict[tuple[int, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
+            run = str(row.get("case_key") or "").partition("|")[2]  # a transformer's prompt or decode step
+            measured[(row["model"], int(float(row["batch_size"])), run, node)] += float(row["energy_j"])
+    totals: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    counts: dict[str, int] = defaultdict(int)
     for model in test:
+        group = f"batch {model.batch}" + (f", {model.phase}" if model.phase != "forward" else "")
+        counts[group] += 1
         classes = {node.name: node.priced_as for node in model.graph.layers}
         for layer in estimate(model.graph, profile).layers:
-            pair = totals[(model.batch, classes.get(layer.name, layer.type))]
-            pair[0] += measured.get((model.model, model.batch, layer.name), 0.0)
+            pair = totals[(group, classes.get(layer.name, layer.type))]
+            pair[0] += measured.get((model.model, model.batch, model.run, layer.name), 0.0)
             pair[1] += layer.energy_j
-    for batch in sorted({b for b, _ in totals}):
-        here = {c: v for (b, c), v in totals.items() if b == batch}
+    for group in sorted(counts):
+        here = {c: v for (g, c), v in totals.items() if g == group}
         total = sum(v[0] for v in here.values())
-        count = sum(m.batch == batch for m in test)
-        print(f"\nbatch {batch}: {count} models, measured {total:.4f} J in layers")
+        print(f"\n{group}: {counts[group]} runs, measured {total:.4f} J in layers")
         print(f"  {'class':20s} {'measured J':>11s} {'predicted J':>12s} {'predicted/measured':>19s}")
         for name, (got, predicted) in sorted(here.items(), key=lambda item: -item[1][0]):
             if max(got, predicted) >= SHOWN * total:
