@@ -17,6 +17,13 @@ class ModelReadError(EnergyLintError):
         self.problem = problem
 
 
+def first_line(error: BaseException) -> str:
+    """The first line of a library's error message (Keras, onnx, onnxruntime and xgboost write
+    several, a C++ stack among them), or its type where it says nothing."""
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
 def unexpected(path: str, doing: str, error: Exception) -> ModelReadError:
     """An exception energy-lint did not expect while reading or pricing one file: a bug, or an
     input no check catches yet. It becomes that file's one-line error, naming its type and

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..errors import EnergyLintError
+from ..errors import EnergyLintError, first_line
 from ..graph import ModelGraph
 from ..graph.files import RawModel
 
@@ -102,8 +102,7 @@ def build_model(keras: Any, raw: RawModel) -> Any:
     try:
         return keras.models.model_from_json(json.dumps(raw.config))
     except Exception as error:  # Keras raises anything; the user needs one line
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise EnergyLintError(f"{raw.path}: Keras cannot build this model: {first}") from None
+        raise EnergyLintError(f"{raw.path}: Keras cannot build this model: {first_line(error)}") from None
 
 
 def random_inputs(model: Any, graph: ModelGraph) -> Any:

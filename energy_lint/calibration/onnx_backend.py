@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..errors import EnergyLintError
+from ..errors import EnergyLintError, first_line
 from ..graph import ModelGraph, read_model
 
 PROVIDER = "CPUExecutionProvider"
@@ -59,7 +59,7 @@ def session_for(
     try:
         return onnxruntime.InferenceSession(str(path), options, providers=[PROVIDER])
     except Exception as error:  # onnxruntime raises its own Fail/InvalidGraph errors
-        raise EnergyLintError(f"{path}: onnxruntime cannot load it ({str(error).splitlines()[0]})") from None
+        raise EnergyLintError(f"{path}: onnxruntime cannot load it ({first_line(error)})") from None
 
 
 def random_feeds(session: Any, graph: ModelGraph) -> dict[str, Any]:

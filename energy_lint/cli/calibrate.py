@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import EnergyLintError
+from ..errors import EnergyLintError, first_line
 from ..units import parse_duration
 from .options import measurement_options
 
@@ -215,9 +215,8 @@ def _fit(
     try:
         meta = build_profile(name, csv_paths, out_dir, candidates, context=context)
     except (ValueError, KeyError, csv.Error, UnicodeDecodeError) as error:
-        first = (str(error).strip().splitlines() or [type(error).__name__])[0]  # a library's may run on
         raise EnergyLintError(
-            f"cannot fit a profile from {', '.join(map(str, csv_paths))}: {first}"
+            f"cannot fit a profile from {', '.join(map(str, csv_paths))}: {first_line(error)}"
         ) from None
     click.echo(f"profile {name} written to {out_dir} (power: {meta['power']})", err=True)
     dataset = meta["dataset"]

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from ...errors import EnergyLintError
+from ...errors import EnergyLintError, first_line
 from ..killable import Work, run_killable
 
 _EXTENSION = "onnx.onnx_cpp2py_export"
@@ -66,7 +66,6 @@ def infer_shapes(model: bytes) -> bytes:
         try:
             return extension.shape_inference.infer_shapes(model, False, False, True)
         except Exception as error:  # the extension raises its own InferenceError and ValueErrors
-            first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            raise EnergyLintError(f"ONNX shape inference failed: {first}") from None
+            raise EnergyLintError(f"ONNX shape inference failed: {first_line(error)}") from None
 
     return run_killable(infer, INFERENCE, INFERENCE_TIMEOUT_S)
