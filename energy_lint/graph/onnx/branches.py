@@ -10,12 +10,12 @@ match), the If stays: the reader then shows both branches and prices the costlie
 
 from __future__ import annotations
 
-from .folding import Key, as_nodes
-from .wire import LENGTH, encode_field, encode_int, fields
+from .folding import Key, as_nodes, constant_proto
+from .wire import LENGTH, encode_field, fields
 
 _GRAPH, _NODE, _ATTRIBUTE, _ATTRIBUTE_GRAPH = 7, 1, 5, 6
 _INITIALIZER, _SPARSE_INITIALIZER, _OUTPUT = 5, 15, 12
-_TENSOR_NAME, _TENSOR_ATTRIBUTE = 8, 4
+_TENSOR_NAME = 8
 
 
 def inline_branch(model: bytes, key: Key, branch: str, outputs: list[str]) -> bytes | None:
@@ -79,7 +79,4 @@ def _constant(data: memoryview, a: int, b: int) -> bytes:
     name = next(
         (bytes(data[c:d]) for n, k, c, d, _ in fields(data, a, b) if n == _TENSOR_NAME and k == LENGTH), b""
     )
-    attribute = (
-        encode_field(1, b"value") + encode_field(5, bytes(data[a:b])) + encode_int(20, _TENSOR_ATTRIBUTE)
-    )
-    return encode_field(2, name) + encode_field(4, b"Constant") + encode_field(5, attribute)
+    return constant_proto(name, bytes(data[a:b]))

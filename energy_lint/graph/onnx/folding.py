@@ -243,6 +243,10 @@ def _float_cast(node: Node) -> int | None:
     return to if to in _FLOATS else None
 
 
+_TENSOR_ATTRIBUTE = 4
+"""AttributeProto.TENSOR, the type of a Constant's `value`."""
+
+
 def constant_node(node: Node, value: Value) -> bytes:
     """A Constant NodeProto of `value` (int64, or the float type a Cast made) that keeps the
     node's name and output."""
@@ -253,10 +257,14 @@ def constant_node(node: Node, value: Value) -> bytes:
         tensor += encode_field(9, struct.pack(_FLOATS[float_type].format(len(values)), *values))
     elif values:
         tensor += encode_field(7, b"".join(_varint(v) for v in values))
-    attribute = encode_field(1, b"value") + encode_field(5, tensor) + encode_int(20, 4)
-    out = encode_field(2, node.outputs[0].encode())
-    if node.name:
-        out += encode_field(3, node.name.encode())
+    return constant_proto(node.outputs[0].encode(), tensor, node.name.encode())
+
+
+def constant_proto(output: bytes, tensor: bytes, name: bytes = b"") -> bytes:
+    """A Constant NodeProto whose `value` attribute (a TENSOR) is the encoded TensorProto `tensor`,
+    writing `output` and named `name` where one is given."""
+    attribute = encode_field(1, b"value") + encode_field(5, tensor) + encode_int(20, _TENSOR_ATTRIBUTE)
+    out = encode_field(2, output) + (encode_field(3, name) if name else b"")
     return out + encode_field(4, b"Constant") + encode_field(5, attribute)
 
 
