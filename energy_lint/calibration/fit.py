@@ -405,8 +405,8 @@ def fit_families(
     common = len(COMMON)
     jobs.append((GENERIC, [(values[:common], y, g) for values, y, g in everything], COMMON))
     if len(everything) < 2:
-        common = sorted(data.skipped_why.items(), key=lambda item: -item[1])[:3]
-        why = ", ".join(f"{count} {reason}" for reason, count in common)
+        reasons = sorted(data.skipped_why.items(), key=lambda item: -item[1])[:3]
+        why = ", ".join(f"{count} {reason}" for reason, count in reasons)
         raise ValueError(
             f"{len(everything)} usable layer rows: too few to fit anything"
             + (f" (skipped: {why})" if why else "")

@@ -70,9 +70,6 @@ def run_killable(work: Callable[[], bytes], what: Work, timeout_s: float = READ_
     return _result(message, status, what)
 
 
-_H5 = "HDF5"
-
-
 def read_killable(
     read: Callable[[], tuple[bytes, str | None]],
     path: Path,
@@ -87,7 +84,7 @@ def read_killable(
         version_bytes = b"" if version is None else b"\x01" + version.encode("utf-8", "replace")
         return struct.pack("<Q", len(raw)) + raw + version_bytes
 
-    work = Work("reading", what, _H5, "a corrupt HDF5 file?")
+    work = Work("reading", what, "HDF5", "a corrupt HDF5 file?")
     try:
         body = run_killable(packed, work, timeout_s)
     except ModelReadError:

@@ -6,7 +6,6 @@ int8 weights; ONNX's shape inference does not know it, so its output shapes come
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 from .base import Dims, OpCall, OpResult
@@ -18,9 +17,7 @@ _KERAS = {"RNN": "SimpleRNN", "LSTM": "LSTM", "GRU": "GRU", "DynamicQuantizeLSTM
 def recurrent(call: OpCall) -> OpResult:
     x = call.shape(0)
     hidden = int(call.attr("hidden_size") or call.shape(2)[-1])
-    if call.op_type == "DynamicQuantizeLSTM":
-        call = replace(call, attributes={**call.attributes, "layout": 0})  # no layout attribute
-    directions = 2 if call.attr("direction", "forward") == "bidirectional" else 1
+    directions = _directions(call.attributes)
     steps, batch = (x[1], x[0]) if call.attr("layout", 0) else (x[0], x[1])
     per_step = _GATES[call.op_type] * (x[-1] * hidden + hidden * hidden)
     macs = steps * batch * directions * per_step
@@ -30,12 +27,15 @@ def recurrent(call: OpCall) -> OpResult:
     return OpResult(_KERAS[call.op_type], macs, config)
 
 
+def _directions(attributes: Mapping[str, Any]) -> int:
+    return 2 if attributes.get("direction", "forward") == "bidirectional" else 1
+
+
 SPECS = {"LSTM": recurrent, "GRU": recurrent, "RNN": recurrent}
 
 
 def output_shapes(attributes: Mapping[str, Any], x: Dims) -> list[Dims]:
     """Y, Y_h and Y_c of a recurrent op over input x (time-major, ONNX's default layout)."""
-    hidden = int(attributes["hidden_size"])
-    directions = 2 if attributes.get("direction", "forward") == "bidirectional" else 1
+    hidden, directions = int(attributes["hidden_size"]), _directions(attributes)
     steps, batch = x[0], x[1]
     return [(steps, directions, batch, hidden), (directions, batch, hidden), (directions, batch, hidden)]
