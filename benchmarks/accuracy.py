@@ -54,6 +54,7 @@ from energy_lint.calibration.fit import (
     CANDIDATES,
     FORWARD,
     Dataset,
+    FittedPredictor,
     architecture_of,
     collect,
     context_of,
@@ -95,6 +96,26 @@ def without(data: Dataset, held: str) -> Dataset:
     return kept
 
 
+def fit_without(
+    data: Dataset, held: str, candidates: list[str]
+) -> tuple[Dataset, dict[str, FittedPredictor], FittedPredictor, HardwareProfile]:
+    """The rows without family `held`, the layer predictors fitted on them (a library chosen by
+    grouped CV inside the fold where there are several candidates; with one, no CV), and the
+    profile `check` would price with."""
+    train_data = without(data, held)
+    fitted, generic = fit_families(train_data, candidates, nested=False, validate=len(candidates) > 1)
+    profile = HardwareProfile(
+        Path("."), {}, {f: p.as_family_predictor() for f, p in fitted.items()}, generic.as_family_predictor()
+    )
+    return train_data, fitted, generic, profile
+
+
+def run_of(row: dict) -> str:
+    """The run a layer row was timed in, as its case key ends after "|": a transformer's prompt
+    ("tokens=128") or decode step ("decode@1024"); empty for a model file's one pass."""
+    return str(row.get("case_key") or "").partition("|")[2]
+
+
 def forward_layer_rows(rows: list[dict], context: str | None) -> Iterator[dict]:
     """The forward-pass layer rows (no Model, no Identity overhead row) of this context, or of
     every context."""
@@ -133,8 +154,7 @@ def measured_layer_sums(rows: list[dict], context: str | None) -> dict[tuple[str
         if not row.get("model"):
             continue
         try:
-            run = str(row.get("case_key") or "").partition("|")[2]
-            sums[(str(row["model"]), int(float(row["batch_size"])), run)] += float(row["energy_j"])
+            sums[(str(row["model"]), int(float(row["batch_size"])), run_of(row))] += float(row["energy_j"])
         except (KeyError, TypeError, ValueError):
             continue
     return dict(sums)
@@ -152,12 +172,7 @@ def held_out(
     (measured, energy-lint, per-class RF) energies of the held-out family's layer rows."""
     test = [m for m in models if family(m.model) == held]
     train = [m for m in models if family(m.model) != held]
-    train_data = without(data, held)
-    # Selection among several candidates by grouped CV inside the training fold; with one, no CV.
-    fitted, generic = fit_families(train_data, candidates, nested=False, validate=len(candidates) > 1)
-    profile = HardwareProfile(
-        Path("."), {}, {f: p.as_family_predictor() for f, p in fitted.items()}, generic.as_family_predictor()
-    )
+    train_data, fitted, generic, profile = fit_without(data, held, candidates)
     correction = fit_correction(out_of_fold_sums(train_data, train, fitted, generic, folds=OOF_FOLDS))
     train_measured = np.array([m.measured_j for m in train])
     macs_line = Line(*relative_line(np.array([m.graph.macs * m.batch for m in train], float), train_measured))

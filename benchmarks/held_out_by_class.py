@@ -17,13 +17,11 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from accuracy import collect, forward_layer_rows, read, without
+from accuracy import collect, fit_without, forward_layer_rows, read, run_of
 
 from energy_lint.calibration.architecture_families import architecture_family
-from energy_lint.calibration.fit import fit_families
 from energy_lint.calibration.whole_models import read_whole_models
 from energy_lint.estimation.forward_pass import estimate
-from energy_lint.estimation.profile import HardwareProfile
 
 SHOWN = 0.01
 """Classes under this share of a batch's measured and predicted energy are left out."""
@@ -44,11 +42,7 @@ def main() -> None:
     test = [m for m in models if architecture_family(m.model) == held]
     if not test:
         sys.exit(f"no whole-model rows of {held!r}")
-    training = without(data, held)
-    fitted, generic = fit_families(training, options.candidates.split(","), nested=False, validate=False)
-    profile = HardwareProfile(
-        Path("."), {}, {f: p.as_family_predictor() for f, p in fitted.items()}, generic.as_family_predictor()
-    )
+    training, _, _, profile = fit_without(data, held, options.candidates.split(","))
     print(f"predictor families fitted without {held}: rows, architectures")
     for family, items in sorted(training.by_family.items()):
         groups = len({group for _, _, group in items})
@@ -57,8 +51,9 @@ def main() -> None:
     for row in forward_layer_rows(rows, options.context):
         if architecture_family(str(row.get("model") or "")) == held:
             node = str(row.get("source") or "").split(":", 1)[-1]
-            run = str(row.get("case_key") or "").partition("|")[2]  # a transformer's prompt or decode step
-            measured[(row["model"], int(float(row["batch_size"])), run, node)] += float(row["energy_j"])
+            measured[(row["model"], int(float(row["batch_size"])), run_of(row), node)] += float(
+                row["energy_j"]
+            )
     totals: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
     counts: dict[str, int] = defaultdict(int)
     for model in test:
