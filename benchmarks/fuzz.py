@@ -50,43 +50,10 @@ for flavour, module, formats in flavours:
         t.save(build(module), directory, f"{build.__name__}-{flavour}", formats)
 """
 _BUILD_ONNX = r"""
-import sys, torch
+import sys
 from pathlib import Path
-directory = Path(sys.argv[1])
-torch.manual_seed(0)
-class Recurrent(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.lstm, self.head = torch.nn.LSTM(8, 16, batch_first=True), torch.nn.Linear(16, 3)
-    def forward(self, x):
-        return self.head(self.lstm(x)[0][:, -1])
-class Attention(torch.nn.Module):
-    def __init__(self, width=16, heads=2):
-        super().__init__()
-        self.qkv, self.out = torch.nn.Linear(width, 3 * width), torch.nn.Linear(width, width)
-        self.norm, self.heads = torch.nn.LayerNorm(width), heads
-    def forward(self, x):
-        b, t, w = x.shape
-        q, k, v = self.qkv(self.norm(x)).reshape(b, t, 3, self.heads, w // self.heads).permute(2, 0, 3, 1, 4)
-        weights = torch.softmax(q @ k.transpose(-1, -2) / (w // self.heads) ** 0.5, dim=-1)
-        return x + self.out((weights @ v).transpose(1, 2).reshape(b, t, w))
-models = {
-    "mlp": (torch.nn.Sequential(torch.nn.Linear(16, 32), torch.nn.ReLU(), torch.nn.Linear(32, 4)), (1, 16)),
-    "convnet": (torch.nn.Sequential(
-        torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.BatchNorm2d(8), torch.nn.ReLU(),
-        torch.nn.MaxPool2d(2), torch.nn.Conv2d(8, 8, 3, groups=2), torch.nn.AdaptiveAvgPool2d(1),
-        torch.nn.Flatten(), torch.nn.Linear(8, 5),
-    ), (1, 3, 16, 16)),
-    "lstm": (Recurrent(), (1, 6, 8)),
-    "attention": (Attention(), (1, 5, 16)),
-}
-for name, (model, shape) in models.items():
-    with torch.no_grad():
-        for dynamic in (False, True):
-            axes = {"x": {0: "batch"}} if dynamic else None
-            path = directory / f"{name}{'-dynamic' if dynamic else ''}.onnx"
-            torch.onnx.export(model.eval(), torch.rand(shape), str(path), input_names=["x"],
-                              dynamic_axes=axes, dynamo=False)
+from tests import tiny_onnx
+tiny_onnx.export(Path(sys.argv[1]))
 """
 KINDS = [
     "traceback",

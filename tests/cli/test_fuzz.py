@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from energy_lint.cli.app import cli
-from tests import mutations, tiny_models
+from tests import mutations, tiny_models, tiny_onnx
 
 pytestmark = pytest.mark.keras
 
@@ -109,31 +109,12 @@ def test_the_mutator_reaches_both_outcomes(bases: list[mutations.Base], tmp_path
 
 @pytest.fixture(scope="module")
 def onnx_bases(tmp_path_factory: pytest.TempPathFactory) -> list[mutations.Base]:
-    """Small torch models as torch.onnx.export writes them: an MLP, and a convolution net with
-    a batch norm, a grouped convolution and a dynamic batch."""
-    torch = pytest.importorskip("torch")
+    """Small torch models as torch.onnx.export writes them (tests/tiny_onnx.py): an MLP, and a
+    convolution net with a batch norm and a grouped convolution, with a dynamic batch."""
+    pytest.importorskip("torch")
     pytest.importorskip("onnx")
     directory = tmp_path_factory.mktemp("onnx-bases")
-    torch.manual_seed(0)
-    models = {
-        "mlp": (torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 2)), (1, 8)),
-        "convnet": (
-            torch.nn.Sequential(
-                torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.Conv2d(4, 4, 3, groups=2),
-                torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(4, 3),
-            ),
-            (1, 3, 12, 12),
-        ),
-    }  # fmt: skip
-    paths = []
-    for name, (model, shape) in models.items():
-        path = directory / f"{name}.onnx"
-        with torch.no_grad():
-            torch.onnx.export(
-                model.eval(), torch.rand(shape), str(path), input_names=["x"],
-                dynamic_axes={"x": {0: "batch"}}, dynamo=False,
-            )  # fmt: skip
-        paths.append(path)
+    paths = tiny_onnx.export(directory, ("mlp", "convnet"), fixed=False)
     return [mutations.load_base(path) for path in paths]
 
 
