@@ -94,6 +94,17 @@ def _shape(node: Node, args: list[Value]) -> Value | None:
     return None  # handled with the inferred shapes
 
 
+def _where(node: Node, args: list[Value]) -> Value | None:
+    """torch's exporter writes `x.expand(shape)` as Where(shape == -1, ones, shape) over the
+    shape it computed: Expand's size is known only once this is."""
+    (dc, c), (dx, x), (dy, y) = args
+    n = max(len(c), len(x), len(y))
+    if any(len(v) not in (1, n) for v in (c, x, y)):
+        return None
+    dims = max((dc, dx, dy), key=len)
+    return (dims, [x[i % len(x)] if c[i % len(c)] else y[i % len(y)] for i in range(n)])
+
+
 _RULES: dict[str, Callable[[Node, list[Value]], Value | None]] = {
     "Add": _binary(lambda a, b: a + b),
     "Sub": _binary(lambda a, b: a - b),
@@ -115,6 +126,7 @@ _RULES: dict[str, Callable[[Node, list[Value]], Value | None]] = {
     "Reshape": _reshape,
     "Transpose": _transpose,
     "ConstantOfShape": _constant_of_shape,
+    "Where": _where,
 }
 
 
@@ -286,19 +298,26 @@ def replace_nodes(model: bytes, replacements: dict[Key, bytes]) -> bytes:
     out = bytearray()
     for number, kind, a, b, tag in fields(data):
         if number == 7 and kind == LENGTH:
-            out += encode_field(7, _rewrite_graph(data, a, b, (), replacements))
+            out += encode_field(7, _rewrite_graph(data, a, b, (), _Replacements(replacements)))
         else:
             out += data[tag:b]
     return bytes(out)
 
 
-def _below(prefix: Key, step: object, replacements: dict[Key, bytes]) -> bool:
-    return any(
-        len(key) > len(prefix) + 1 and key[: len(prefix) + 1] == (*prefix, step) for key in replacements
-    )
+class _Replacements(dict):
+    """The replacements by key, with every subgraph step some of them lie below: a graph of
+    thousands of nodes is walked once, not once per replacement."""
+
+    def __init__(self, replacements: dict[Key, bytes]) -> None:
+        super().__init__(replacements)
+        self.parents = {key[:i] for key in replacements for i in range(1, len(key))}
 
 
-def _rewrite_graph(data: memoryview, a: int, b: int, prefix: Key, replacements: dict[Key, bytes]) -> bytes:
+def _below(prefix: Key, step: object, replacements: _Replacements) -> bool:
+    return (*prefix, step) in replacements.parents
+
+
+def _rewrite_graph(data: memoryview, a: int, b: int, prefix: Key, replacements: _Replacements) -> bytes:
     out, index = bytearray(), 0
     for n, k, c, d, t in fields(data, a, b):
         if n != 1 or k != LENGTH:
@@ -316,7 +335,7 @@ def _rewrite_graph(data: memoryview, a: int, b: int, prefix: Key, replacements: 
 
 
 def _rewrite_node(
-    data: memoryview, c: int, d: int, prefix: Key, index: int, replacements: dict[Key, bytes]
+    data: memoryview, c: int, d: int, prefix: Key, index: int, replacements: _Replacements
 ) -> bytes:
     out = bytearray()
     for n, k, e, f, t in fields(data, c, d):

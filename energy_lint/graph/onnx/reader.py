@@ -84,8 +84,11 @@ def read_onnx(name: str, pruned: bytes, batch_size: int, input_shapes: Sequence[
     )
 
 
-FOLDING_ROUNDS = 8
-"""Rounds of folding and inference: each round can resolve a shape that the next one builds on."""
+FOLDING_ROUNDS = 64
+"""Rounds of folding and inference at most: each round can resolve a shape that the next one
+builds on, and they stop when one folds nothing new. ShuffleNet's channel shuffles and Swin's
+windows are sized block after block this way (16 and 17 rounds at a free batch); eight left
+the later blocks unknown."""
 
 
 def _infer_with_folding(pruned: bytes) -> tuple[Model, list[str]]:

@@ -51,9 +51,12 @@ def torchvision_models(tmp_path_factory):
     folder = tmp_path_factory.mktemp("onnx-torchvision")
     example = torch.zeros(1, 3, 64, 64)
     models = {}
-    for name in ("resnet18", "mobilenet_v2", "squeezenet1_0"):
+    for name in ("resnet18", "mobilenet_v2", "squeezenet1_0", "shufflenet_v2_x0_5"):
         model = getattr(torchvision.models, name)(weights=None)
-        path = export(model, example, folder / f"{name}.onnx")
+        # ShuffleNet as most exports are written, with a free batch: its channel shuffles are
+        # then sized by shape computations that chain from block to block.
+        free = {"input_names": ["x"], "dynamic_axes": {"x": {0: "batch"}}} if "shuffle" in name else {}
+        path = export(model, example, folder / f"{name}.onnx", **free)
         models[name] = (model, path, conv_linear_macs(model, example))
     return models
 
@@ -76,3 +79,29 @@ def transformer_block(tmp_path_factory):
     finally:
         torch.backends.mha.set_fastpath_enabled(fastpath)
     return layer, path
+
+
+@pytest.fixture(scope="session")
+def hugging_face_bert(tmp_path_factory):
+    """A two-layer Hugging Face BertModel (random weights) exported as the hub's encoders are,
+    token ids in, with a free batch: its position ids come from an `expand` torch writes as a
+    Where over a computed shape."""
+    transformers = pytest.importorskip("transformers")
+    config = transformers.BertConfig(
+        vocab_size=1000, hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
+        intermediate_size=256, max_position_embeddings=128,
+    )  # fmt: skip
+    model = transformers.BertModel(config, add_pooling_layer=False)
+
+    class Encoder(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = model
+
+        def forward(self, ids):
+            return self.bert(input_ids=ids).last_hidden_state
+
+    path = tmp_path_factory.mktemp("onnx-bert") / "bert.onnx"
+    export(Encoder(), torch.zeros(1, 32, dtype=torch.int64), path, input_names=["ids"],
+           dynamic_axes={"ids": {0: "batch"}})  # fmt: skip
+    return model, config, path

@@ -10,7 +10,7 @@ import pytest
 from energy_lint.errors import ModelReadError
 from energy_lint.graph import read_model, read_model_bytes
 
-from .builders import FLOAT, conv_model, helper, save, weight
+from .builders import FLOAT, TensorProto, conv_model, helper, save, weight
 
 CONV_MACS = 8 * 32 * 32 * 3 * 3 * 3  # output elements x kernel elements x input channels
 
@@ -541,3 +541,20 @@ def test_a_reshape_the_batch_cannot_fit_says_so(tmp_path: Path) -> None:
         "cannot reshape 7 elements (1, 7) to [4, -1] at batch 1 (a model exported for another --batch-size?)"
     )
     assert read_model(path, batch_size=4).unknown_layers == []
+
+
+def test_a_cast_to_the_type_it_has_is_free_and_a_conversion_is_priced(tmp_path: Path) -> None:
+    """Keras models exported from its torch backend cast their float input to float32, a no-op
+    onnxruntime removes; a Cast that converts (float to half here) runs over every element."""
+    graph = helper.make_graph(
+        [
+            helper.make_node("Cast", ["x"], ["same"], to=TensorProto.FLOAT),
+            helper.make_node("Cast", ["same"], ["half"], to=TensorProto.FLOAT16),
+        ],
+        "casts",
+        [helper.make_tensor_value_info("x", FLOAT, [1, 16])],
+        [helper.make_tensor_value_info("half", TensorProto.FLOAT16, None)],
+    )
+    layers = {layer.config["to"]: layer for layer in read_model(save(graph, tmp_path / "cast.onnx")).layers}
+    assert layers[TensorProto.FLOAT].keras_class == "Identity"
+    assert layers[TensorProto.FLOAT16].keras_class == "TFOpLambda"

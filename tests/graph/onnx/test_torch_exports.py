@@ -18,8 +18,10 @@ def _state_elements(model) -> int:
     return sum(p.numel() for p in model.parameters()) + buffers
 
 
-@pytest.mark.parametrize("name", ["resnet18", "mobilenet_v2", "squeezenet1_0"])
+@pytest.mark.parametrize("name", ["resnet18", "mobilenet_v2", "squeezenet1_0", "shufflenet_v2_x0_5"])
 def test_torchvision_params_and_macs(torchvision_models, name: str) -> None:
+    """ShuffleNet's channel shuffles are sized by a chain of shape computations block after block,
+    each folded only once the one before it is: more rounds of folding than eight."""
     model, path, macs = torchvision_models[name]
     graph = read_model(path)
     assert graph.unknown_layers == []
@@ -49,3 +51,16 @@ def test_a_transformer_block_with_a_free_batch_has_every_shape(transformer_block
     assert free.unknown_layers == []  # no "shape unknown after ONNX shape inference"
     assert free.batch_size == 3
     assert free.macs == fixed.macs  # per sample
+
+
+@pytest.mark.parametrize("batch", [1, 2])
+def test_a_hugging_face_encoder_has_every_shape_params_and_macs(hugging_face_bert, batch: int) -> None:
+    """At batch 1 ONNX's own shape inference cannot follow the Where torch writes for an expand."""
+    model, config, path = hugging_face_bert
+    graph = read_model(path, batch_size=batch)
+    assert graph.unknown_layers == []
+    assert graph.params == sum(p.numel() for p in model.parameters())
+    steps, width, hidden = 32, config.hidden_size, config.intermediate_size
+    per_layer = 4 * steps * width * width + 2 * steps * steps * width + 2 * steps * width * hidden
+    expected = config.num_hidden_layers * per_layer
+    assert abs(graph.macs - expected) <= 0.01 * expected

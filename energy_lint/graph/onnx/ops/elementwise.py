@@ -3,7 +3,9 @@ priced as the Keras activation or merge layer they match, MACs 0 (nothing is acc
 
 from __future__ import annotations
 
-from .base import OpSpec, fixed
+from ..proto import DTYPES
+from .base import OpCall, OpResult, OpSpec, fixed
+from .layout import FREE
 
 _ACTIVATIONS = {
     "Relu": "relu",
@@ -75,7 +77,6 @@ _OTHER = [
     "Greater",
     "GreaterOrEqual",
     "Where",
-    "Cast",
     "CastLike",
     "Mod",
     "BitShift",
@@ -106,8 +107,20 @@ _OTHER = [
     "Einsum",
 ]
 
+
+def cast(call: OpCall) -> OpResult:
+    """A Cast to the type its input already has is a no-op onnxruntime removes (Keras models
+    exported from its torch backend cast every input to float32): priced at nothing. Any other
+    Cast converts every element and is priced as an element-wise op."""
+    target = DTYPES.get(int(call.attr("to", 0)))
+    if target is not None and call.dtypes and call.dtypes[0] == target:
+        return OpResult(FREE)
+    return OpResult("TFOpLambda")
+
+
 SPECS: dict[str, OpSpec] = {
     **{op: fixed("Activation", activation=name) for op, name in _ACTIVATIONS.items()},
     **{op: fixed(name) for op, name in _CLASSES.items()},
     **{op: fixed("TFOpLambda") for op in _OTHER if op != "Einsum"},
+    "Cast": cast,
 }
