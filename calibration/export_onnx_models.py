@@ -2,14 +2,15 @@
 weights (weights=None), each at the input sizes below, and the first SAMPLED architectures of
 each family of calibration/architectures/ that torch's exporter takes (Keras models run on
 Keras' torch backend), and sampled torch-native families (transformer encoders and MLPs, whose
-Keras counterparts do not export), through torch.onnx.export with a free batch dimension. The
+Keras counterparts do not export) and Hugging Face BERT and DistilBERT encoders of sampled
+configurations, through torch.onnx.export with a free batch dimension. The
 files are large and rebuilt on demand, never committed.
 
     python calibration/export_onnx_models.py [OUT_DIR] [--sampled N]   # default onnx-models/, 15
     python -m energy_lint calibrate --name NAME --in-context --models calibration/onnx-models \\
         --measurements calibration/NAME/measurements.csv --budget 40m
 
-Needs torch and torchvision (the test extras)."""
+Needs torch, torchvision and transformers (the test extras)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,10 @@ MODELS: dict[str, tuple[int, ...]] = {
     "mnasnet0_5": (224,),
     "googlenet": (224,),
     "vit_b_16": (224,),
+    "vit_b_32": (224,),
+    "swin_t": (224,),
+    "swin_v2_t": (224,),
+    "maxvit_t": (224,),
 }
 """torchvision name -> input sides. A file is named NAME-SIDE.onnx: its model id, whose family
 benchmarks/accuracy.py reads off the name."""
@@ -89,8 +94,9 @@ def export_sampled(config: Path, out: Path) -> Path:
     return path
 
 
-TORCH_FAMILIES = ("torch-transformer", "torch-mlp")
-"""Sampled in torch itself: `torch-transformer-0003` is the fourth of its family."""
+TORCH_FAMILIES = ("torch-transformer", "torch-mlp", "hf-bert", "hf-distilbert")
+"""Sampled in torch itself (`torch-transformer-0003` is the fourth of its family), or as
+Hugging Face encoders built from a sampled configuration with random weights."""
 MAX_SAMPLE_MACS = 2e9
 """Per sample: a drawn architecture over it is drawn again, so that a run stays short."""
 
@@ -141,6 +147,49 @@ def _mlp(rng: random.Random) -> tuple[Any, tuple[int, ...]]:
     return nn.Sequential(*layers[:-1]), (widths[0],)
 
 
+def _encoder(rng: random.Random, kind: str) -> tuple[Any, tuple[int, ...]]:
+    """A Hugging Face BERT or DistilBERT encoder of sampled width, depth, heads and sequence
+    length (random weights), returning its last hidden state for token ids: attention as the
+    hub's encoders export it, beside torch's own nn.TransformerEncoderLayer."""
+    import torch
+    import transformers
+
+    while True:
+        width = rng.choice((64, 128, 192, 256, 384, 512, 768))
+        heads = rng.choice([h for h in (2, 4, 8, 12) if width % h == 0])
+        hidden, layers = width * 4, rng.randint(1, 4)
+        steps = rng.choice((16, 32, 64, 128, 256, 384, 512))
+        macs = layers * (steps * (4 * width * width + 2 * width * hidden) + 2 * steps * steps * width)
+        if macs <= MAX_SAMPLE_MACS:
+            break
+    vocabulary = rng.choice((1000, 8000, 30522))
+    if kind == "hf-bert":
+        config: Any = transformers.BertConfig(
+            vocab_size=vocabulary,
+            hidden_size=width,
+            num_hidden_layers=layers,
+            num_attention_heads=heads,
+            intermediate_size=hidden,
+            max_position_embeddings=512,
+        )
+        encoder: Any = transformers.BertModel(config, add_pooling_layer=False)
+    else:
+        config = transformers.DistilBertConfig(
+            vocab_size=vocabulary, dim=width, n_layers=layers, n_heads=heads, hidden_dim=hidden
+        )
+        encoder = transformers.DistilBertModel(config)
+
+    class Encoder(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = encoder
+
+        def forward(self, ids: torch.Tensor) -> torch.Tensor:
+            return self.encoder(input_ids=ids).last_hidden_state
+
+    return Encoder(), (steps,)
+
+
 def export_torch_sampled(family: str, index: int, out: Path) -> Path:
     """Architecture `index` of a torch-native family: drawn from (family, index) alone."""
     import torch
@@ -148,9 +197,14 @@ def export_torch_sampled(family: str, index: int, out: Path) -> Path:
     path = out / f"{family}-{index:04d}.onnx"
     if not path.exists():
         torch.manual_seed(index)
-        draw = _transformer if family == "torch-transformer" else _mlp
-        model, shape = draw(random.Random(f"{family}-{index}"))
-        _torch(model.eval(), torch.randn(1, *shape), path)
+        rng = random.Random(f"{family}-{index}")
+        if family.startswith("hf-"):
+            model, shape = _encoder(rng, family)
+            example = torch.zeros((1, *shape), dtype=torch.int64)
+        else:
+            model, shape = (_transformer if family == "torch-transformer" else _mlp)(rng)
+            example = torch.randn(1, *shape)
+        _torch(model.eval(), example, path)
     return path
 
 
