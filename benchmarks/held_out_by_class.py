@@ -6,7 +6,7 @@ family still had to learn from with the family held out: a family priced from on
 architectures is a coverage gap of the campaign, not a modelling error.
 
     PYTHONPATH=. python benchmarks/held_out_by_class.py \\
-        --csv calibration/cpu-xeon-2core-ort5/measurements.csv --context in-model --hold-out torch-transformer
+        --csv calibration/cpu-epyc-2core-ort/measurements.csv --context in-model --hold-out torch-transformer
 """
 
 from __future__ import annotations

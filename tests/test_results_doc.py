@@ -95,7 +95,7 @@ def test_the_readme_quotes_the_held_out_llama_figures_as_accuracy_subset_compute
 def test_the_readme_quotes_the_onnxruntime_profiles_accuracy_as_the_benchmark_wrote_it() -> None:
     """README's figures for the onnxruntime profile are those of its accuracy section."""
     text = RESULTS.read_text()
-    section = text.split("<!-- BEGIN accuracy-cpu-xeon-2core-ort -->")[1].split("<!-- END")[0]
+    section = text.split("<!-- BEGIN accuracy-cpu-epyc-2core-ort -->")[1].split("<!-- END")[0]
     overall = re.search(
         r"energy-lint RMSPE ([\d.]+%) against ([\d.]+%) for `a\*MACs\+b` \([\d.]+x; target 15% and 3x\), "
         r"([\d.]+%) for the whole-model linear fit.*covers (\d+%) of held-out models.*high/low ([\d.]+)",

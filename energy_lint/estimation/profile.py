@@ -234,10 +234,12 @@ predictors: cpu-xeon-2core-tf-ctx (ratios read inside training steps of 49 model
 cpu-epyc-2core-tf (643 forward rows, 240 training-step rows of layers measured alone)."""
 
 
-FORMAT_PREFERRED: dict[str, tuple[str, ...]] = {"onnx": ("cpu-xeon-2core-ort",)}
+FORMAT_PREFERRED: dict[str, tuple[str, ...]] = {"onnx": ("cpu-epyc-2core-ort",)}
 """Bundled profiles preferred for a run whose every model is of one format: an .onnx file is
 run by onnxruntime, whose kernels, fusions and overheads are not TensorFlow's, and
-cpu-xeon-2core-ort was measured there."""
+cpu-epyc-2core-ort was measured there (on a 2-core AMD EPYC VM: another machine than the Keras
+default's Xeon). It superseded cpu-xeon-2core-ort (retired; its measurements stay in
+calibration/cpu-xeon-2core-ort4/), whose campaign had one attention architecture."""
 
 
 def default_profile(formats: Collection[str | None] = ()) -> Path:

@@ -14,7 +14,7 @@ from energy_lint.estimation import profile as profiles
 def bundled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A bundled folder holding an onnxruntime profile and the TensorFlow one; no user ones."""
     root = tmp_path / "bundled"
-    for name in ("cpu-xeon-2core-ort", "cpu-xeon-2core-tf-ctx", "h100-torch-fp32"):
+    for name in ("cpu-epyc-2core-ort", "cpu-xeon-2core-tf-ctx", "h100-torch-fp32"):
         (root / name).mkdir(parents=True)
         (root / name / "profile.json").write_text("{}")
     monkeypatch.setattr(profiles, "BUNDLED", root)
@@ -24,7 +24,7 @@ def bundled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.mark.parametrize(
     ("formats", "expected"),
-    [({"onnx"}, "cpu-xeon-2core-ort"), ({"keras"}, "cpu-xeon-2core-tf-ctx"),
+    [({"onnx"}, "cpu-epyc-2core-ort"), ({"keras"}, "cpu-xeon-2core-tf-ctx"),
      ({"onnx", "keras"}, "cpu-xeon-2core-tf-ctx"), (set(), "cpu-xeon-2core-tf-ctx")],
 )  # fmt: skip
 def test_the_default_follows_the_format_every_model_shares(
@@ -34,5 +34,5 @@ def test_the_default_follows_the_format_every_model_shares(
 
 
 def test_without_a_profile_of_its_format_an_onnx_run_takes_the_first_preferred(bundled: Path) -> None:
-    (bundled / "cpu-xeon-2core-ort" / "profile.json").unlink()
+    (bundled / "cpu-epyc-2core-ort" / "profile.json").unlink()
     assert profiles.default_profile({"onnx"}) == bundled / "cpu-xeon-2core-tf-ctx"
