@@ -8,6 +8,7 @@ Field numbers are those of onnx/onnx.proto."""
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -389,13 +390,31 @@ def _node(data: memoryview, start: int, end: int) -> Node:
     return node
 
 
-def decode_graph(data: memoryview, start: int, end: int) -> Graph:
+Memo = dict[bytes, Any]
+"""Nodes and value infos already decoded, by their encoded bytes: the reader decodes a graph
+again after each round of folding and shape inference, in which most of them did not change."""
+
+
+Decoder = Callable[[memoryview, int, int], Any]
+
+
+def _memoized(memo: Memo | None, decode: Decoder, data: memoryview, a: int, b: int) -> Any:
+    if memo is None:
+        return decode(data, a, b)
+    key = bytes(data[a:b])
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = decode(data, a, b)
+    return found
+
+
+def decode_graph(data: memoryview, start: int, end: int, memo: Memo | None = None) -> Graph:
     graph = Graph("", [], {}, [], [], {})
     for number, kind, a, b, _ in fields(data, start, end):
         if kind != LENGTH:
             continue
         if number == 1:
-            graph.nodes.append(_node(data, a, b))
+            graph.nodes.append(_memoized(memo, _node, data, a, b))
         elif number == 2:
             graph.name = text(data, a, b)
         elif number == 5:
@@ -411,7 +430,7 @@ def decode_graph(data: memoryview, start: int, end: int) -> Graph:
         elif number == 12:
             graph.outputs.append(_value_info(data, a, b))
         elif number == 13:
-            info = _value_info(data, a, b)
+            info = _memoized(memo, _value_info, data, a, b)
             graph.value_info[info.name] = info
     return graph
 
@@ -436,7 +455,9 @@ def graph_inputs(model: bytes) -> list[ValueInfo]:
     return [info for info in inputs if info.name not in initializers]
 
 
-def decode_model(model: bytes) -> Model:
+def decode_model(model: bytes, memo: Memo | None = None) -> Model:
+    """The model's graph and opsets; `memo` (one per model read) reuses what an earlier decode
+    of the same model found."""
     data = memoryview(model)
     ir_version, opsets, producer, graph = 0, {}, "", None
     for number, kind, a, b, _ in fields(data):
@@ -453,7 +474,7 @@ def decode_model(model: bytes) -> Model:
                     version = c
             opsets[domain] = version
         elif number == 7 and kind == LENGTH:
-            graph = decode_graph(data, a, b)
+            graph = decode_graph(data, a, b, memo)
     if graph is None:
         raise ValueError("the ModelProto has no graph: not an ONNX model")
     return Model(ir_version, opsets, producer, graph)

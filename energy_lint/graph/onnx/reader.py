@@ -27,6 +27,7 @@ from .ops.layout import FREE
 from .proto import (
     DTYPES,
     Graph,
+    Memo,
     Model,
     Node,
     Tensor,
@@ -96,7 +97,8 @@ def _infer_with_folding(pruned: bytes) -> tuple[Model, list[str]]:
     follow (folding.py) and replacing each If whose condition they decide by the branch it takes
     (branches.py), in the graph and its subgraphs, while that resolves more; a folded node keeps
     its op type and has no inputs. Returns the model and a note per If so replaced."""
-    model = decode_model(infer_shapes(pruned))
+    memo: Memo = {}
+    model = decode_model(infer_shapes(pruned), memo)
     folded: dict[str, str] = {}  # the output of a node folded into a Constant -> its op type
     notes: list[str] = []
     for _ in range(FOLDING_ROUNDS):
@@ -126,7 +128,7 @@ def _infer_with_folding(pruned: bytes) -> tuple[Model, list[str]]:
         if not replacements and not declared:
             break
         pruned = add_value_info(replace_nodes(pruned, replacements), declared)
-        model = decode_model(infer_shapes(pruned))
+        model = decode_model(infer_shapes(pruned), memo)
     for node in _every_node(model.graph):
         if node.op_type == "Constant" and node.outputs and node.outputs[0] in folded:
             node.op_type, node.attributes = folded[node.outputs[0]], {"folded": True}
