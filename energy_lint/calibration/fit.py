@@ -24,7 +24,7 @@ from ..estimation.prior import STEPS, TAPS, Prior, combine
 from ..estimation.profile import FamilyPredictor
 from ..estimation.trees import TreeEnsemble
 from ..graph.layers import UnknownLayerError
-from . import export
+from . import export, model_weights
 from .measurements import FORWARD, pass_of
 from .prior_fit import fit_prior
 
@@ -349,6 +349,7 @@ def collect(rows: Sequence[dict[str, Any]], context: str | None = None) -> Datas
     keeps only layer rows of that context ("alone" or "in-model"). A row that cannot be used is
     counted in `skipped` (by reason in `skipped_why`), never raised."""
     rows = [row for row in rows if pass_of(row) == FORWARD]  # training rows: fit_training
+    model_weights.annotate(rows)
     data = Dataset(overhead_j=call_overhead(rows), use_prior=True)
     for row in rows:
         if row.get("layer_class") == "Model":

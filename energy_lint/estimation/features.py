@@ -71,6 +71,14 @@ _KINDS = {
 }
 
 
+MODEL_WEIGHTS = "log_model_weight_bytes"
+"""A dense layer's feature: the weight bytes of the whole model it runs in (its own where the
+model is not known)."""
+MODEL_PARAMS = "model_params"
+"""The key calibration adds to a measured row (model_weights.annotate): the params of the run it
+was measured in. Not a CSV column."""
+
+
 @dataclass(frozen=True)
 class LayerFeatures:
     family: str
@@ -237,6 +245,7 @@ def layer_features(
     operation: bool = False,
     result: LayerResult | None = None,
     batch: int | None = None,
+    model_params: int | None = None,
 ) -> LayerFeatures:
     """Features of one call of a layer with batch-first input shapes (batch size included).
     `result` is the reader's own output for the call where it has one (a graph node, whose
@@ -264,14 +273,22 @@ def layer_features(
         "log_intensity": _log(macs / moved) if moved > 0 else 0.0,
     }
     values.update(_family_extras(family, class_name, config, input_shapes, result.outputs))
+    if family == "dense":
+        # A small model's weights stay in the last-level cache from pass to pass: its batch-1
+        # matrix-vector products read them at cache bandwidth (benchmarks/matvec_bandwidth.py).
+        weights = max(model_params or 0, result.params)
+        values[MODEL_WEIGHTS] = _log(BYTES_PER_ELEMENT * weights)
     if family in CONV_FAMILIES:
         values[TAPS] = _log(_grouped_taps(family, values, macs))
     return LayerFeatures(family, tuple(values), tuple(float(v) for v in values.values()))
 
 
-def node_features(node: LayerNode, batch: int | None = None) -> LayerFeatures:
+def node_features(
+    node: LayerNode, batch: int | None = None, model_params: int | None = None
+) -> LayerFeatures:
     """Features of a layer call read from a model file; `batch` the model's where the node's
-    first axis may be another (see layer_features)."""
+    first axis may be another (see layer_features); `model_params` the weights of the model
+    around it."""
     params = node.params if node.layer_params is None else node.layer_params
     result = LayerResult(tuple(node.output_shapes), params, node.macs)  # type: ignore[arg-type]
     try:
@@ -282,6 +299,7 @@ def node_features(node: LayerNode, batch: int | None = None) -> LayerFeatures:
             operation=node.operation,
             result=result,  # type: ignore[arg-type]
             batch=batch,
+            model_params=model_params,
         )
     except LayerConfigError as error:
         raise EnergyLintError(f"layer {node.name!r} ({node.type}): {error}") from None
@@ -305,7 +323,15 @@ def row_features(row: Mapping[str, Any]) -> LayerFeatures:
     # A row with the reader's counts is a node of an ONNX graph: per-sample MACs of the model's
     # batch, whatever its first axis holds.
     batch = int(float(row["batch_size"])) if result is not None and row.get("batch_size") else None
-    return layer_features(row["layer_class"], config, [tuple(s) for s in shapes], result=result, batch=batch)
+    model_params = row.get(MODEL_PARAMS)
+    return layer_features(
+        row["layer_class"],
+        config,
+        [tuple(s) for s in shapes],
+        result=result,
+        batch=batch,
+        model_params=int(model_params) if model_params not in (None, "") else None,
+    )
 
 
 def _row_result(row: Mapping[str, Any]) -> LayerResult | None:

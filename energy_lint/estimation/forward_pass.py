@@ -97,6 +97,7 @@ def price_layers(
     pending: dict[str, list[tuple[LayerEstimate, dict[str, float]]]] = defaultdict(list)
     copies: list[tuple[LayerEstimate, LayerEstimate]] = []
     seen: dict[tuple[object, ...], LayerEstimate] = {}
+    model_params = sum(node.params for node in nodes)  # each weight counted once, at its first user
     for node in nodes:
         family = family_of(node.priced_as, node.operation)
         entry = LayerEstimate(node.name, node.type, family, Pricing.FREE, params=node.params)
@@ -112,7 +113,7 @@ def price_layers(
             copies.append((entry, seen[key]))
             continue
         seen[key] = entry
-        values = node_features(node, batch).as_dict()
+        values = node_features(node, batch, model_params).as_dict()
         entry.features = values
         entry.priced_by, entry.pricing = predictor_family(family, profile)
         pending[entry.priced_by or GENERIC].append((entry, values))
