@@ -62,7 +62,7 @@ from energy_lint.calibration.fit import (
     pass_of,
     rmspe,
 )
-from energy_lint.calibration.measurements import read_rows
+from energy_lint.calibration.measurements import read_rows, run_of
 from energy_lint.calibration.whole_models import (
     WholeModel,
     out_of_fold_sums,
@@ -108,12 +108,6 @@ def fit_without(
         Path("."), {}, {f: p.as_family_predictor() for f, p in fitted.items()}, generic.as_family_predictor()
     )
     return train_data, fitted, generic, profile
-
-
-def run_of(row: dict) -> str:
-    """The run a layer row was timed in, as its case key ends after "|": a transformer's prompt
-    ("tokens=128") or decode step ("decode@1024"); empty for a model file's one pass."""
-    return str(row.get("case_key") or "").partition("|")[2]
 
 
 def forward_layer_rows(rows: list[dict], context: str | None) -> Iterator[dict]:

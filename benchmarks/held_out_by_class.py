@@ -17,9 +17,10 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from accuracy import collect, fit_without, forward_layer_rows, read, run_of
+from accuracy import collect, fit_without, forward_layer_rows, read
 
 from energy_lint.calibration.architecture_families import architecture_family
+from energy_lint.calibration.measurements import run_of
 from energy_lint.calibration.whole_models import read_whole_models
 from energy_lint.estimation.forward_pass import estimate
 

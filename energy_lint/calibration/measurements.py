@@ -74,6 +74,12 @@ def pass_of(row: Mapping[str, Any]) -> str:
     return str(row.get("pass") or FORWARD)
 
 
+def run_of(row: Mapping[str, Any]) -> str:
+    """The run a layer row was timed in, as its case key ends after "|": a transformer's prompt
+    ("tokens=128") or decode step ("decode@1024"); empty for a model file's one pass."""
+    return str(row.get("case_key") or "").partition("|")[2]
+
+
 def _header(path: Path) -> list[str]:
     with path.open(newline="") as handle:
         return next(csv.reader(handle), [])

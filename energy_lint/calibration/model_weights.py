@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..estimation.features import MODEL_PARAMS, row_features
+from .measurements import run_of
 
 
 def run_key(row: dict[str, Any]) -> tuple[str, str, str, str] | None:
@@ -17,8 +18,7 @@ def run_key(row: dict[str, Any]) -> tuple[str, str, str, str] | None:
     prompt or decode step); None for a layer measured alone (no model)."""
     if not row.get("model"):
         return None
-    case = str(row.get("case_key") or "").partition("|")[2]
-    return (str(row["model"]), str(row.get("batch_size")), str(row.get("pass") or ""), case)
+    return (str(row["model"]), str(row.get("batch_size")), str(row.get("pass") or ""), run_of(row))
 
 
 def row_params(row: dict[str, Any]) -> int:
