@@ -101,6 +101,12 @@ MAX_SAMPLE_MACS = 2e9
 """Per sample: a drawn architecture over it is drawn again, so that a run stays short."""
 
 
+def _encoder_macs(layers: int, steps: int, width: int, hidden: int) -> int:
+    """MACs of an encoder stack per sample: q, k, v and output projections, the feed-forward
+    pair, and the attention scores with their weighted sum."""
+    return layers * (steps * (4 * width * width + 2 * width * hidden) + 2 * steps * steps * width)
+
+
 def _transformer(rng: random.Random) -> tuple[Any, tuple[int, ...]]:
     """A stack of nn.TransformerEncoderLayer (batch first) with a linear head on the mean token."""
     import torch
@@ -111,8 +117,7 @@ def _transformer(rng: random.Random) -> tuple[Any, tuple[int, ...]]:
         heads = rng.choice([h for h in (2, 4, 8, 12) if width % h == 0])
         hidden = width * rng.choice((2, 4))
         layers, steps = rng.randint(1, 4), rng.choice((16, 32, 64, 128, 197, 256))
-        macs = layers * (steps * (4 * width * width + 2 * width * hidden) + 2 * steps * steps * width)
-        if macs <= MAX_SAMPLE_MACS:
+        if _encoder_macs(layers, steps, width, hidden) <= MAX_SAMPLE_MACS:
             break
     activation = rng.choice(("relu", "gelu"))
 
@@ -159,8 +164,7 @@ def _encoder(rng: random.Random, kind: str) -> tuple[Any, tuple[int, ...]]:
         heads = rng.choice([h for h in (2, 4, 8, 12) if width % h == 0])
         hidden, layers = width * 4, rng.randint(1, 4)
         steps = rng.choice((16, 32, 64, 128, 256, 384, 512))
-        macs = layers * (steps * (4 * width * width + 2 * width * hidden) + 2 * steps * steps * width)
-        if macs <= MAX_SAMPLE_MACS:
+        if _encoder_macs(layers, steps, width, hidden) <= MAX_SAMPLE_MACS:
             break
     vocabulary = rng.choice((1000, 8000, 30522))
     if kind == "hf-bert":
