@@ -37,6 +37,7 @@ from .proto import (
     graph_inputs,
     replace_graph_inputs,
 )
+from .transposes import cancel_transposes
 
 _WEIGHT_TYPES = {"float32", "float16", "bfloat16", "float64", "int8", "uint8", "int4", "uint4"}
 _WEIGHT_TYPES |= {name for name in DTYPES.values() if name.startswith("float")}
@@ -68,6 +69,7 @@ def read_onnx(name: str, pruned: bytes, batch_size: int, input_shapes: Sequence[
     model, branch_notes = _infer_with_folding(pruned)
     builder = _Builder(batch)
     builder.walk(model.graph, "", {}, set())
+    cancel_transposes(builder.nodes, {builder.producer.get(o.name, o.name) for o in model.graph.outputs})
     inputs = [_concrete(i.dims) for i in model.graph.inputs if i.name not in model.graph.initializers]
     outputs = [builder.shapes.get(o.name) or _concrete(o.dims) for o in model.graph.outputs]
     notes = [*branch_notes, *builder.notes]
