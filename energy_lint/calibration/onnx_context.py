@@ -14,7 +14,8 @@ onnxruntime adds itself (NCHW to its blocked NCHWc and back) is the work of the 
 serves: a ReorderInput is credited as the kernel reading its output is, a ReorderOutput as the
 kernel writing its input is. Kernels whose tensors cannot be traced back belong to no node: they
 count in the whole pass (`overhead_s`), never in a row. What profiling
-itself costs (a profiled pass outlasts an unprofiled one) is taken off the kernels alike."""
+itself costs (a profiled pass outlasts an unprofiled one) is taken off the time between kernels,
+where the profiler writes its events."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..graph import ModelGraph
+from ..graph.onnx.ops.layout import FREE
 from .in_context import ContextProfile, layer_medians, warm_up_and_time
 from .onnx_backend import random_feeds, session_for
 
@@ -115,6 +117,7 @@ class KernelCredit:
     ) -> None:
         self.ops = {node.name: node.type for node in graph.layers}
         self.inputs = {node.name: list(node.inputs) for node in graph.layers}
+        self.free = {node.name for node in graph.layers if node.priced_as == FREE}
         self.writers = writers
         self.runtime = runtime or RuntimeGraph({}, {})
 
@@ -162,34 +165,49 @@ class KernelCredit:
         return None
 
     def _walk(self, start: str, wanted: str) -> str | None:
-        """The nearest node of op `wanted` at or behind `start`, within MAX_WALK nodes."""
+        """The nearest node of op `wanted` at or behind `start`, within MAX_WALK priced nodes:
+        free ones (a Cast to the type its input has, which Keras' torch-backend exports put
+        around every op) are walked through without counting, or a Conv + Add + Relu fused
+        behind two Casts each would be credited to its Relu."""
         frontier, seen = [start], set()
         for _ in range(MAX_WALK):
             following = []
-            for name in frontier:
+            while frontier:
+                name = frontier.pop()
                 if name in seen:
                     continue
                 seen.add(name)
                 if self.ops.get(name) == wanted:
                     return name
-                following += [i for i in self.inputs.get(name, ()) if i in self.ops]
+                behind = [i for i in self.inputs.get(name, ()) if i in self.ops]
+                frontier += [i for i in behind if i in self.free]
+                following += [i for i in behind if i not in self.free]
             frontier = following
         return None
 
 
 @dataclass
 class KernelPasses:
-    """Seconds per kernel in each profiled pass, and what each pass spent after its last kernel."""
+    """Per profiled pass: each kernel's own time, the executor's time before each kernel (since
+    the kernel before it, or since the pass began), and what the pass spent after its last
+    kernel; and each kernel's op."""
 
     kernels: list[dict[str, float]]
+    gaps: list[dict[str, float]]
     tails: list[float]
     ops: dict[str, str]
+
+    def with_gaps(self, index: int) -> dict[str, float]:
+        """Pass `index`'s kernels each with the gap before it: they add up to the pass, less
+        its tail."""
+        gaps = self.gaps[index]
+        return {kernel: seconds + gaps.get(kernel, 0.0) for kernel, seconds in self.kernels[index].items()}
 
 
 def kernel_passes(events: Sequence[Mapping[str, Any]], passes: int) -> KernelPasses:
     """The last `passes` runs of onnxruntime's profile (an earlier one allocated): per run, each
     kernel's time and the executor's time since the kernel before it (or since the run began),
-    so that a run's kernels add up to the run; and each kernel's op."""
+    so that a run's kernels and gaps add up to the run; and each kernel's op."""
     runs = sorted(
         (float(e["ts"]), float(e["ts"]) + float(e.get("dur", 0)))
         for e in events
@@ -200,7 +218,8 @@ def kernel_passes(events: Sequence[Mapping[str, Any]], passes: int) -> KernelPas
         for e in events
         if e.get("cat") == "Node" and str(e.get("name", "")).endswith(_KERNEL)
     )
-    per_pass: list[dict[str, float]] = [defaultdict(float) for _ in runs]
+    own: list[dict[str, float]] = [defaultdict(float) for _ in runs]
+    gaps: list[dict[str, float]] = [defaultdict(float) for _ in runs]
     tails = []
     ops: dict[str, str] = {}
     position = 0
@@ -210,32 +229,35 @@ def kernel_passes(events: Sequence[Mapping[str, Any]], passes: int) -> KernelPas
             position += 1
         while position < len(kernels) and kernels[position][0] <= end:
             ts, duration, kernel, event = kernels[position]
-            per_pass[index][kernel] += (max(ts - cursor, 0.0) + duration) * 1e-6
+            own[index][kernel] += duration * 1e-6
+            gaps[index][kernel] += max(ts - cursor, 0.0) * 1e-6
             ops[kernel] = str(event.get("args", {}).get("op_name", ""))
             cursor = max(cursor, ts + duration)
             position += 1
         tails.append(max(end - cursor, 0.0) * 1e-6)
-    return KernelPasses(per_pass, tails, ops)
+    return KernelPasses(own, gaps, tails, ops)
 
 
-def without_profiler_cost(kernels: Mapping[str, float], tail: float, whole_s: float) -> dict[str, float]:
-    """A profiled pass's kernel times less what profiling cost. The profiler writes an event per
-    kernel, so a profiled pass outlasts an unprofiled one (`whole_s`) by about the same time per
-    kernel (small MLPs and transformers ran 1.3-1.9x their unprofiled time): that excess comes
-    off every kernel alike, none below zero, so that tiny kernels are not priced at the
-    profiler's cost and large ones keep their time."""
-    left = dict(kernels)
-    excess = sum(left.values()) + tail - whole_s
-    while excess > 1e-12:
-        running = [name for name, seconds in left.items() if seconds > 0]
-        if not running:
-            break
-        share = excess / len(running)
-        for name in running:
-            cut = min(left[name], share)
-            left[name] -= cut
-            excess -= cut
-    return left
+def without_profiler_cost(
+    kernels: Mapping[str, float], gaps: Mapping[str, float], tail: float, whole_s: float
+) -> tuple[dict[str, float], float]:
+    """A profiled pass's kernel times, each with its share of the executor's time, and its tail,
+    less what profiling cost. The profiler writes an event after each kernel, so a profiled pass
+    outlasts an unprofiled one (`whole_s`) by a cost per kernel spent between kernels (a small
+    MLP's kernels took 128 us in all, its gaps 40 us, its unprofiled pass 133 us): that excess
+    comes off the gaps and the tail in proportion to them; only what is left beyond them comes
+    off the kernels, in proportion too, so no kernel is emptied and none keeps another's time.
+    Returns each kernel's time and the tail."""
+    between = sum(gaps.values()) + tail
+    excess = sum(kernels.values()) + between - whole_s
+    if excess <= 0:
+        return {name: seconds + gaps.get(name, 0.0) for name, seconds in kernels.items()}, tail
+    if excess <= between:
+        keep = 1.0 - excess / between
+        return {name: seconds + keep * gaps.get(name, 0.0) for name, seconds in kernels.items()}, keep * tail
+    busy = sum(kernels.values())
+    scale = max(whole_s, 0.0) / busy if busy > 0 else 0.0
+    return {name: seconds * scale for name, seconds in kernels.items()}, 0.0
 
 
 def profile(
@@ -281,9 +303,11 @@ def profile(
     overhead: list[float] = []
     uncredited: set[str] = set()
     profiler_cost: list[float] = []
-    for profiled_s, tail in zip(timed.kernels, timed.tails, strict=True):
-        kernels_s = without_profiler_cost(profiled_s, tail, whole.seconds)
-        profiler_cost.append(sum(profiled_s.values()) - sum(kernels_s.values()))
+    for index, profiled_tail in enumerate(timed.tails):
+        own_s, gaps_s = timed.kernels[index], timed.gaps[index]
+        kernels_s, tail = without_profiler_cost(own_s, gaps_s, profiled_tail, whole.seconds)
+        profiled_s = sum(timed.with_gaps(index).values()) + profiled_tail
+        profiler_cost.append(profiled_s - sum(kernels_s.values()) - tail)
         totals: dict[str, float] = defaultdict(float)
         for kernel, seconds in kernels_s.items():
             node = credit(kernel, timed.ops[kernel])
@@ -298,7 +322,7 @@ def profile(
     )
     cost = statistics.median(profiler_cost)
     if cost > 0:
-        notes.append(f"profiling cost {cost * 1e6:.0f} us a pass, taken off its kernels alike")
+        notes.append(f"profiling cost {cost * 1e6:.0f} us a pass, taken off the time between its kernels")
     return ContextProfile(
         layer_s=layer_s,
         layer_spread=spread,
