@@ -147,3 +147,19 @@ def test_a_row_with_the_readers_counts_uses_them_and_refuses_counts_that_are_not
     assert math.expm1(values["log_params"]) == pytest.approx(224)
     with pytest.raises(ValueError, match="macs and params must be counts"):
         row_features({**row, "macs": "nan"})
+
+
+@pytest.mark.parametrize(
+    ("channels", "filters", "alignment"),
+    [(64, 64, 6), (174, 174, 1), (176, 176, 4), (3, 32, 0), (512, 1024, 6)],
+)
+def test_a_convolution_knows_how_its_channels_fill_a_blocked_layout(
+    channels: int, filters: int, alignment: float
+) -> None:
+    """log2 of the largest power of two (up to 64) dividing both channel counts: 174 channels fill
+    blocks of 2, 176 blocks of 16. The same for a depthwise layer, whose channels are its filters."""
+    conv = layer_features("Conv2D", {"filters": filters, "kernel_size": 3}, [(1, 8, 8, channels)])
+    assert conv.as_dict()["log2_channel_alignment"] == alignment
+    if channels == filters:
+        depthwise = layer_features("DepthwiseConv2D", {"kernel_size": 3}, [(1, 8, 8, channels)])
+        assert depthwise.as_dict()["log2_channel_alignment"] == alignment
