@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from ..model import LayerNode, ModelGraph
+from .activations import fuse_gelus
 from .branches import inline_branch
 from .dims import fill_inputs
 from .folding import SUBGRAPHS, as_nodes, constant_node, fold_all, replace_nodes
@@ -69,7 +70,9 @@ def read_onnx(name: str, pruned: bytes, batch_size: int, input_shapes: Sequence[
     model, branch_notes = _infer_with_folding(pruned)
     builder = _Builder(batch)
     builder.walk(model.graph, "", {}, set())
-    cancel_transposes(builder.nodes, {builder.producer.get(o.name, o.name) for o in model.graph.outputs})
+    leaving = {builder.producer.get(o.name, o.name) for o in model.graph.outputs}
+    cancel_transposes(builder.nodes, leaving)
+    fuse_gelus(builder.nodes, leaving)
     inputs = [_concrete(i.dims) for i in model.graph.inputs if i.name not in model.graph.initializers]
     outputs = [builder.shapes.get(o.name) or _concrete(o.dims) for o in model.graph.outputs]
     notes = [*branch_notes, *builder.notes]
