@@ -20,7 +20,7 @@ import numpy as np
 
 from ..estimation.families import FREE, GENERIC
 from ..estimation.features import COMMON, row_features
-from ..estimation.prior import STEPS, TAPS, Prior, combine
+from ..estimation.prior import BYTES_PER_ELEMENT, MODEL_WEIGHTS, STEPS, TAPS, Prior, combine
 from ..estimation.profile import FamilyPredictor
 from ..estimation.trees import TreeEnsemble
 from ..graph.layers import UnknownLayerError
@@ -168,7 +168,12 @@ def _prior(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> Prior | None:
     columns = _columns(x, names)
     steps = np.expm1(columns[STEPS]) if STEPS in columns else None
     taps = np.expm1(columns[TAPS]) if TAPS in columns else None
-    return fit_prior(np.expm1(columns["log_macs"]), np.expm1(columns["log_bytes"]), np.exp(y), steps, taps)
+    weights = model_bytes = None
+    if MODEL_WEIGHTS in columns:  # a dense family: its prior may read weights from cache
+        weights = BYTES_PER_ELEMENT * np.expm1(columns["log_params"])
+        model_bytes = np.expm1(columns[MODEL_WEIGHTS])
+    macs, moved = np.expm1(columns["log_macs"]), np.expm1(columns["log_bytes"])
+    return fit_prior(macs, moved, np.exp(y), steps, taps, weights, model_bytes)
 
 
 @dataclass

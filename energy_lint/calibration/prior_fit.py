@@ -15,6 +15,9 @@ from ..estimation.prior import Prior
 MIN_ROWS = 4
 ROBUST_SCALE = 0.3
 """Residuals (log units) beyond about 35% count linearly, not squared."""
+CACHE_SIZES = tuple(2.0**power for power in range(19, 29))
+"""Candidate cache sizes, 512 KiB to 256 MiB: a dense family's cache term takes the one that
+fits its rows best, or none where no size beats the plain roofline."""
 
 
 def _start(
@@ -41,17 +44,51 @@ def fit_prior(
     energy: np.ndarray,
     steps: np.ndarray | None = None,
     taps: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
+    model_bytes: np.ndarray | None = None,
 ) -> Prior | None:
     """The prior of rows with `macs` MACs, `moved` bytes (and `steps` sequence steps, for a
-    family that loops; `taps` kernel taps, for a convolution) costing `energy` joules; None with
-    fewer than MIN_ROWS usable rows. A family without MACs in most rows gets no peak term."""
-    from scipy.optimize import least_squares
-
+    family that loops; `taps` kernel taps, for a convolution; `weights` bytes of their own in
+    models of `model_bytes` weight bytes, for a dense layer) costing `energy` joules; None with
+    fewer than MIN_ROWS usable rows. A family without MACs in most rows gets no peak term. With
+    weights, each candidate cache size is fitted too and the best fit kept: a model whose weights
+    fit in cache reads them faster from pass to pass (benchmarks/matvec_bandwidth.py)."""
     macs, moved, energy = (np.asarray(a, dtype=np.float64) for a in (macs, moved, energy))
     usable = (energy > 0) & (moved > 0) & np.isfinite(energy)
-    macs, moved, energy = macs[usable], moved[usable], energy[usable]
-    if len(energy) < MIN_ROWS:
+    if len(energy[usable]) < MIN_ROWS:
         return None
+    plain, cost = _fit(macs[usable], moved[usable], energy[usable], steps, taps, usable, None)
+    if weights is None or model_bytes is None:
+        return plain
+    weights = np.minimum(np.asarray(weights, dtype=np.float64)[usable], moved[usable])
+    model_bytes = np.asarray(model_bytes, dtype=np.float64)[usable]
+    best = plain
+    for size in CACHE_SIZES:
+        fits = model_bytes <= size
+        if fits.sum() < MIN_ROWS or (~fits).sum() < MIN_ROWS:
+            continue  # both sides of the size need rows to fit two rates
+        cached = np.where(fits, weights, 0.0)
+        prior, candidate = _fit(
+            macs[usable], moved[usable], energy[usable], steps, taps, usable, (size, cached)
+        )
+        if candidate < cost:
+            best, cost = prior, candidate
+    return best
+
+
+def _fit(
+    macs: np.ndarray,
+    moved: np.ndarray,
+    energy: np.ndarray,
+    steps: np.ndarray | None,
+    taps: np.ndarray | None,
+    usable: np.ndarray,
+    cache: tuple[float, np.ndarray] | None,
+) -> tuple[Prior, float]:
+    """The prior fitted on usable rows (`steps` and `taps` not yet filtered), with a cache term
+    where `cache` gives its size and each row's cached bytes; and the fit's robust cost."""
+    from scipy.optimize import least_squares
+
     use_macs = bool(np.mean(macs > 0) >= 0.5)
     log_steps = (
         np.log(np.maximum(np.asarray(steps, dtype=np.float64)[usable], 1.0)) if steps is not None else None
@@ -62,8 +99,15 @@ def fit_prior(
     log_taps = np.log(np.where(taps > 0, taps, np.nan)) if taps is not None else None
     target = np.log(energy)
 
+    if cache is not None:
+        with np.errstate(divide="ignore"):
+            log_cached, log_uncached = np.log(cache[1]), np.log(moved - cache[1])
+
     def predicted(theta: np.ndarray) -> np.ndarray:
-        log_work = np.log(moved) + theta[2]
+        if cache is None:
+            log_work = np.log(moved) + theta[2]
+        else:
+            log_work = np.logaddexp(log_uncached + theta[2], log_cached + theta[5])
         if use_macs:
             log_work = np.maximum(log_work, np.log(np.maximum(macs, 1e-300)) + theta[1])
         if log_taps is not None:
@@ -74,19 +118,23 @@ def fit_prior(
 
     best = None
     for start in _start(macs, moved, energy, use_macs, taps):
+        start = np.append(start, start[2] - 1.0)  # cache: a few times the memory bandwidth
         result = least_squares(
             lambda theta: predicted(theta) - target, start, loss="soft_l1", f_scale=ROBUST_SCALE
         )
         if best is None or result.cost < best.cost:
             best = result
     assert best is not None
-    overhead, inv_peak, inv_bw, per_step, inv_taps = (float(v) for v in best.x)
+    overhead, inv_peak, inv_bw, per_step, inv_taps, inv_cache = (float(v) for v in best.x)
     residuals = target - predicted(best.x)
-    return Prior(
+    prior = Prior(
         overhead_j=math.exp(overhead),
         peak_macs_per_j=math.exp(-inv_peak) if use_macs else None,
         bandwidth_bytes_per_j=math.exp(-inv_bw),
         residual_range=(float(residuals.min()), float(residuals.max())),
         per_step_j=math.exp(per_step) if log_steps is not None else None,
         taps_per_j=math.exp(-inv_taps) if log_taps is not None else None,
+        cache_bytes=cache[0] if cache is not None else None,
+        cache_bandwidth_bytes_per_j=math.exp(-inv_cache) if cache is not None else None,
     )
+    return prior, float(best.cost)

@@ -20,7 +20,7 @@ from ..graph import LayerNode
 from ..graph.layers import spec_for
 from ..graph.layers.base import Config, LayerCall, LayerConfigError, LayerResult, Shape, checked_int
 from .families import FAMILY_MEMBERS, family_of
-from .prior import BYTES_PER_ELEMENT, TAPS
+from .prior import BYTES_PER_ELEMENT, MODEL_WEIGHTS, TAPS
 
 COMMON = (
     "log_macs",
@@ -71,9 +71,6 @@ _KINDS = {
 }
 
 
-MODEL_WEIGHTS = "log_model_weight_bytes"
-"""A dense layer's feature: the weight bytes of the whole model it runs in (its own where the
-model is not known)."""
 MODEL_PARAMS = "model_params"
 """The key calibration adds to a measured row (model_weights.annotate): the params of the run it
 was measured in. Not a CSV column."""

@@ -9,7 +9,10 @@ small ops dispatched), a cost its MACs do not show: on a CPU it is most of a sma
 A grouped convolution with few channels per group runs at the speed of its kernel taps, not of
 its MACs (TensorFlow on a CPU reaches its dense MAC rate only with tens of channels per group):
 a ResNeXt conv with a few channels per group costs about what a depthwise conv with as many taps
-does, not what its MACs say. Fitted
+does, not what its MACs say. A dense layer in a model whose weights fit in the last-level cache
+reads its weights at the cache's rate from pass to pass (a batch-1 matrix-vector product of a
+small MLP ran 4x faster per byte than one of a large model, benchmarks/matvec_bandwidth.py):
+its family's memory term splits its bytes into those and the rest. Fitted
 per family at calibration (calibration/prior_fit.py), it extrapolates where trees cannot: a
 VGG-sized convolution costs about what its MACs say even if no row was that large. The trees
 learn only the residual log(measured / prior), and outside the training ranges that residual is
@@ -32,6 +35,9 @@ STEPS = "log_steps"
 """The feature column (log1p of the sequence length) of a family that loops over steps."""
 TAPS = "log_taps"
 """The feature column (log1p of MACs / channels per group) of a convolution family."""
+MODEL_WEIGHTS = "log_model_weight_bytes"
+"""The feature column (log1p of the weight bytes of the whole model a layer runs in) of a dense
+layer: with its own weights (log_params) it says which of them a pass reads from cache."""
 SIZE_FEATURES = ("log_macs", "log_bytes", "log_input_elements", "log_output_elements", "log_params")
 """The features whose distance outside the training range shrinks the tree residual."""
 SHRINK_SCALE = 1.0
@@ -50,6 +56,18 @@ class Prior:
     """Joules per sequence step; None for a family without a loop over steps."""
     taps_per_j: float | None = None
     """Kernel taps per joule, the bound of a thin grouped convolution; None for other families."""
+    cache_bytes: float | None = None
+    """A model whose weights fit in this many bytes keeps them in cache from pass to pass: its
+    layers read their weights at `cache_bandwidth_bytes_per_j` (a dense family; None: no cache
+    term). Fitted, not read off the machine: what counts is where the rows change rate."""
+    cache_bandwidth_bytes_per_j: float | None = None
+
+    def cached_weights(self, weights: np.ndarray, model_bytes: np.ndarray) -> np.ndarray:
+        """The weight bytes each layer reads from cache: all of them in a model that fits it."""
+        if self.cache_bytes is None:
+            return np.zeros_like(np.asarray(weights, dtype=np.float64))
+        fits = np.asarray(model_bytes, dtype=np.float64) <= self.cache_bytes
+        return np.where(fits, np.asarray(weights, dtype=np.float64), 0.0)
 
     def predict(
         self,
@@ -57,15 +75,24 @@ class Prior:
         moved: np.ndarray,
         steps: np.ndarray | None = None,
         taps: np.ndarray | None = None,
+        cached: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Energy in joules of layers with `macs` MACs, `moved` bytes, `steps` sequence steps
-        and `taps` kernel taps (one batch)."""
+        """Energy in joules of layers with `macs` MACs, `moved` bytes (of which `cached` come
+        from cache), `steps` sequence steps and `taps` kernel taps (one batch)."""
         macs = np.asarray(macs, dtype=np.float64)
         work = np.zeros_like(macs)
         if self.peak_macs_per_j:
             work = np.maximum(work, macs / self.peak_macs_per_j)
         if self.bandwidth_bytes_per_j:
-            work = np.maximum(work, np.asarray(moved, dtype=np.float64) / self.bandwidth_bytes_per_j)
+            moved = np.asarray(moved, dtype=np.float64)
+            if self.cache_bandwidth_bytes_per_j and cached is not None:
+                cached = np.minimum(np.asarray(cached, dtype=np.float64), moved)
+                memory = (
+                    moved - cached
+                ) / self.bandwidth_bytes_per_j + cached / self.cache_bandwidth_bytes_per_j
+            else:
+                memory = moved / self.bandwidth_bytes_per_j
+            work = np.maximum(work, memory)
         if self.taps_per_j and taps is not None:
             work = np.maximum(work, np.asarray(taps, dtype=np.float64) / self.taps_per_j)
         if self.per_step_j and steps is not None:
@@ -81,13 +108,21 @@ class Prior:
 
         macs, moved = counts("log_macs"), counts("log_bytes")
         assert macs is not None and moved is not None, "log_macs and log_bytes are common features"
-        return np.log(np.maximum(self.predict(macs, moved, counts(STEPS), counts(TAPS)), 1e-15))
+        params, model_bytes = counts("log_params"), counts(MODEL_WEIGHTS)
+        cached = None
+        if params is not None and model_bytes is not None:
+            cached = self.cached_weights(BYTES_PER_ELEMENT * params, model_bytes)
+        return np.log(np.maximum(self.predict(macs, moved, counts(STEPS), counts(TAPS), cached), 1e-15))
 
     def to_dict(self) -> dict[str, Any]:
         looped, tapped = self.per_step_j is not None, self.taps_per_j is not None
-        bounds = "macs / peak_macs_per_j, bytes / bandwidth_bytes_per_j" + (
-            ", taps / taps_per_j" if tapped else ""
+        cache = self.cache_bytes is not None
+        memory = (
+            "(bytes - cached) / bandwidth_bytes_per_j + cached / cache_bandwidth_bytes_per_j"
+            if cache
+            else "bytes / bandwidth_bytes_per_j"
         )
+        bounds = f"macs / peak_macs_per_j, {memory}" + (", taps / taps_per_j" if tapped else "")
         return {
             "formula": f"overhead_j + max({bounds})" + (" + per_step_j x steps" if looped else ""),
             "overhead_j": self.overhead_j,
@@ -95,6 +130,15 @@ class Prior:
             "bandwidth_bytes_per_j": self.bandwidth_bytes_per_j,
             **({"per_step_j": self.per_step_j} if looped else {}),
             **({"taps_per_j": self.taps_per_j} if tapped else {}),
+            **(
+                {
+                    "cached": "a layer's weight bytes where its model's weights fit in cache_bytes, else 0",
+                    "cache_bytes": self.cache_bytes,
+                    "cache_bandwidth_bytes_per_j": self.cache_bandwidth_bytes_per_j,
+                }
+                if cache
+                else {}
+            ),
             "residual_range": list(self.residual_range),
         }
 
@@ -105,6 +149,7 @@ class Prior:
             return None
         peak, bandwidth = entry.get("peak_macs_per_j"), entry.get("bandwidth_bytes_per_j")
         per_step, taps = entry.get("per_step_j"), entry.get("taps_per_j")
+        cache, cache_bandwidth = entry.get("cache_bytes"), entry.get("cache_bandwidth_bytes_per_j")
         low, high = entry.get("residual_range", (0.0, 0.0))
         prior = Prior(
             float(entry["overhead_j"]),
@@ -113,8 +158,11 @@ class Prior:
             (float(low), float(high)),
             float(per_step) if per_step is not None else None,
             float(taps) if taps else None,
+            float(cache) if cache and cache_bandwidth else None,
+            float(cache_bandwidth) if cache and cache_bandwidth else None,
         )
-        values = (prior.overhead_j, peak or 0, bandwidth or 0, per_step or 0, taps or 0)
+        values = (prior.overhead_j, peak or 0, bandwidth or 0, per_step or 0, taps or 0, cache or 0)
+        values += (cache_bandwidth or 0,)
         if not all(math.isfinite(float(v)) and float(v) >= 0 for v in values):
             raise ValueError(f"prior parameters must be finite and non-negative: {dict(entry)}")
         return prior

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import EnergyLintError
 from .correction import Correction
-from .prior import SIZE_FEATURES, STEPS, TAPS, Prior, combine
+from .prior import MODEL_WEIGHTS, SIZE_FEATURES, STEPS, TAPS, Prior, combine
 from .trees import TreeEnsemble
 
 PROFILE_FORMAT = 1
@@ -55,7 +55,8 @@ class FamilyPredictor:
         kept = math.log(max(1.0 - self.fused_share, MIN_KEPT))
         if self.prior is None:
             return raw + kept
-        names = [name for name in (*SIZE_FEATURES, STEPS, TAPS) if all(name in row for row in rows)]
+        wanted = (*SIZE_FEATURES, STEPS, TAPS, MODEL_WEIGHTS)
+        names = [name for name in wanted if all(name in row for row in rows)]
         columns = {name: np.array([row[name] for row in rows]) for name in names}
         return combine(self.prior, raw, columns, self.ranges) + kept
 

@@ -12,6 +12,7 @@ import pytest
 from energy_lint.calibration.fit import fit_predictor
 from energy_lint.calibration.prior_fit import fit_prior
 from energy_lint.estimation.features import layer_features
+from energy_lint.estimation.prior import Prior
 
 pytestmark = pytest.mark.keras
 
@@ -171,3 +172,28 @@ def test_thin_grouped_convolutions_get_a_tap_rate_that_leaves_dense_ones_alone()
     without = fit_prior(macs, moved, energy)
     assert without is not None and without.taps_per_j is None
     assert without.predict(grouped_macs, grouped_moved)[0] < 0.2 * truth
+
+
+def test_a_dense_family_reads_the_weights_of_a_model_that_fits_in_cache_faster() -> None:
+    """Matrix-vector rows: weights read at 4x the memory bandwidth in models of at most 16 MiB
+    of weights, at the memory bandwidth in larger ones. The fit finds the size and both rates;
+    without the models' weights it has one rate, off by about 2x on one side or the other."""
+    rng = np.random.default_rng(3)
+    rows = 400
+    weights = 4.0 * 10 ** rng.uniform(5, 7.5, rows)  # 0.4 to 126 MB of a layer's own
+    model_bytes = weights * 10 ** rng.uniform(0, 1, rows)
+    macs = weights / 4  # batch 1: one MAC per weight, memory-bound
+    moved = weights + 8e3
+    cache, fast = 16 * 2**20, 4 * BANDWIDTH
+    read = np.where(model_bytes <= cache, weights / fast, weights / BANDWIDTH) + 8e3 / BANDWIDTH
+    energy = (OVERHEAD + np.maximum(macs / PEAK, read)) * np.exp(rng.normal(0, 0.05, rows))
+    prior = fit_prior(macs, moved, energy, weights=weights, model_bytes=model_bytes)
+    assert prior is not None and prior.cache_bytes == 16 * 2**20
+    assert prior.cache_bandwidth_bytes_per_j == pytest.approx(fast, rel=0.15)
+    assert prior.bandwidth_bytes_per_j == pytest.approx(BANDWIDTH, rel=0.15)
+    cached = prior.cached_weights(weights, model_bytes)
+    assert np.median(np.abs(np.log(prior.predict(macs, moved, cached=cached) / energy))) < 0.08
+    plain = fit_prior(macs, moved, energy)
+    assert plain is not None and plain.cache_bytes is None
+    assert np.median(np.abs(np.log(plain.predict(macs, moved) / energy))) > 0.3
+    assert Prior.from_dict(prior.to_dict()) == prior  # profile.json keeps the cache term
