@@ -34,6 +34,7 @@ def main() -> None:
     parser.add_argument("--context", choices=("alone", "in-model"), default=None)
     parser.add_argument("--hold-out", required=True, metavar="FAMILY", help="the architecture family")
     parser.add_argument("--candidates", default="xgboost")
+    parser.add_argument("--model", help="also list this held-out model's layers, measured beside predicted")
     options = parser.parse_args()
     rows = read([options.csv])
     data = collect(rows, options.context)
@@ -61,10 +62,18 @@ def main() -> None:
         group = f"batch {model.batch}" + (f", {model.phase}" if model.phase != "forward" else "")
         counts[group] += 1
         classes = {node.name: node.priced_as for node in model.graph.layers}
+        listed = model.model == options.model
+        if listed:
+            print(f"\n{model.model} x{model.batch}: measured {model.measured_j * 1e3:.3f} mJ whole")
         for layer in estimate(model.graph, profile).layers:
             pair = totals[(group, classes.get(layer.name, layer.type))]
-            pair[0] += measured.get((model.model, model.batch, model.run, layer.name), 0.0)
+            got = measured.get((model.model, model.batch, model.run, layer.name), 0.0)
+            pair[0] += got
             pair[1] += layer.energy_j
+            if listed and max(got, layer.energy_j) > 0:
+                kind = classes.get(layer.name, layer.type)
+                priced = layer.energy_j * 1e6
+                print(f"  {layer.name[-28:]:28s} {kind:16s} {got * 1e6:10.1f} uJ {priced:10.1f} uJ")
     for group in sorted(counts):
         here = {c: v for (g, c), v in totals.items() if g == group}
         total = sum(v[0] for v in here.values())
