@@ -47,25 +47,31 @@ def test_the_readme_quotes_the_default_profiles_accuracy_as_the_benchmark_wrote_
     assert f"off by {rmspe} RMSPE, {times} closer than `a*MACs+b`" in " ".join(readme.split())
 
 
-def test_the_readme_quotes_the_architecture_only_figure_as_accuracy_subset_computes_it() -> None:
-    """The README's RMSPE over the architecture families, the kernel probes left out, is what
-    benchmarks/accuracy_subset.py reads off the committed predictions file."""
+def subset(predictions: str, *without: str) -> tuple[str, str, str]:
+    """benchmarks/accuracy_subset.py on a committed predictions file without these families: the
+    number of families left, energy-lint's RMSPE over them and how many times closer than MACs."""
     import subprocess
     import sys
 
     root = RESULTS.parents[1]
-    predictions = root / "benchmarks" / "accuracy-cpu-xeon-2core-tf-ctx2-predictions.csv"
     script = root / "benchmarks" / "accuracy_subset.py"
+    options = [part for family in without for part in ("--without", family)]
     out = subprocess.run(
-        [sys.executable, str(script), str(predictions), "--without", "rand-kernel"],
+        [sys.executable, str(script), str(root / "benchmarks" / predictions), *options],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
-    figure = re.search(r"energy-lint\s+RMSPE\s+([\d.]+%)", out)
+    figure = re.search(r"energy-lint\s+RMSPE\s+([\d.]+%).*\(([\d.]+)x closer", out)
     families = re.search(r"models of (\d+) families", out)
     assert figure is not None and families is not None
-    readme = " ".join((root / "README.md").read_text().split())
-    quoted = f"over the {families.group(1)} architecture families alone it is off by {figure.group(1)}"
-    assert quoted in readme
+    return families.group(1), figure.group(1), figure.group(2)
+
+
+def test_the_readme_quotes_the_architecture_only_figure_as_accuracy_subset_computes_it() -> None:
+    """The README's RMSPE over the architecture families, the kernel probes left out, is what
+    benchmarks/accuracy_subset.py reads off the committed predictions file."""
+    families, rmspe, _ = subset("accuracy-cpu-xeon-2core-tf-ctx2-predictions.csv", "rand-kernel")
+    readme = " ".join((RESULTS.parents[1] / "README.md").read_text().split())
+    assert f"over the {families} architecture families alone it is off by {rmspe}" in readme
 
 
 def test_the_readme_quotes_the_held_out_llama_figures_as_accuracy_subset_computes_them() -> None:
@@ -116,25 +122,11 @@ def test_the_readme_quotes_the_onnxruntime_profiles_accuracy_as_the_benchmark_wr
 def test_the_readme_quotes_the_onnxruntime_figure_without_mlps_as_accuracy_subset_computes_it() -> None:
     """The README's RMSPE of the onnxruntime profile without its two MLP families is what
     benchmarks/accuracy_subset.py reads off the committed predictions file."""
-    import subprocess
-    import sys
-
-    root = RESULTS.parents[1]
-    predictions = root / "benchmarks" / "accuracy-cpu-epyc-2core-ort-predictions.csv"
-    script = root / "benchmarks" / "accuracy_subset.py"
-    out = subprocess.run(
-        [sys.executable, str(script), str(predictions), "--without", "torch-mlp", "--without", "rand-mlp"],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    figure = re.search(r"energy-lint\s+RMSPE\s+([\d.]+%).*\(([\d.]+)x closer", out)
-    families = re.search(r"models of (\d+) families", out)
-    assert figure is not None and families is not None
-    readme = " ".join((root / "README.md").read_text().split())
-    quoted = (
-        f"over the other {families.group(1)} families it is off by {figure.group(1)}, "
-        f"{figure.group(2)}x closer than `a*MACs+b`"
+    families, rmspe, times = subset("accuracy-cpu-epyc-2core-ort-predictions.csv", "torch-mlp", "rand-mlp")
+    readme = " ".join((RESULTS.parents[1] / "README.md").read_text().split())
+    assert (
+        f"over the other {families} families it is off by {rmspe}, {times}x closer than `a*MACs+b`" in readme
     )
-    assert quoted in readme
 
 
 def test_the_readme_counts_the_real_world_manifest_as_it_is() -> None:
