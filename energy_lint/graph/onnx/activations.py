@@ -9,30 +9,23 @@ its tensors leaves every node as it was."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from ..model import LayerNode
+from .neighbours import Neighbours
 from .ops.layout import FREE
 
 ACTIVATION = "Activation"
 NOTE = "part of a GELU written out op by op: priced as one Activation('gelu') at the chain's end"
 
 
-def fuse_gelus(nodes: Sequence[LayerNode], graph_outputs: Iterable[str]) -> int:
+def fuse_gelus(nodes: Sequence[LayerNode], graph: Neighbours) -> int:
     """Mark each erf-form GELU chain: its last node priced as Activation("gelu"), the others
-    free. `graph_outputs` are the nodes whose output leaves the graph: none but the chain's
-    last may. Returns how many chains were found."""
-    leaving = set(graph_outputs)
-    by_name = {node.name: node for node in nodes}
-    users: dict[str, list[str]] = defaultdict(list)
-    for node in nodes:
-        for name in node.inputs:
-            users[name].append(node.name)
+    free. None but the chain's last may leave the graph. Returns how many chains were found."""
     found = 0
     for node in nodes:
-        chain = _gelu_chain(node, by_name, users) if node.type == "Erf" else None
-        if chain is None or any(part.name in leaving for part in chain[:-1]):
+        chain = _gelu_chain(node, graph) if node.type == "Erf" else None
+        if chain is None or any(part.name in graph.leaving for part in chain[:-1]):
             continue
         *parts, last = chain
         for part in parts:
@@ -43,31 +36,24 @@ def fuse_gelus(nodes: Sequence[LayerNode], graph_outputs: Iterable[str]) -> int:
     return found
 
 
-def _only_user(name: str, users: dict[str, list[str]], by_name: dict[str, LayerNode]) -> LayerNode | None:
-    named = users.get(name, [])
-    return by_name[named[0]] if len(named) == 1 else None
-
-
-def _gelu_chain(
-    erf: LayerNode, by_name: dict[str, LayerNode], users: dict[str, list[str]]
-) -> list[LayerNode] | None:
+def _gelu_chain(erf: LayerNode, graph: Neighbours) -> list[LayerNode] | None:
     """[scale, Erf, Add, Mul(, Mul)] of x * 0.5 * (1 + erf(x / sqrt 2)) around this Erf, or None."""
     if len(erf.inputs) != 1 or erf.priced_as == FREE:
         return None
-    scale = by_name.get(erf.inputs[0])
+    scale = graph.by_name.get(erf.inputs[0])
     if scale is None or scale.type not in ("Div", "Mul") or len(scale.inputs) != 1:
         return None  # x / sqrt(2) or x * (1 / sqrt(2)), the constant not among the inputs
-    if _only_user(scale.name, users, by_name) is not erf:
+    if graph.only_user(scale.name) is not erf:
         return None
     x = scale.inputs[0]
-    plus_one = _only_user(erf.name, users, by_name)
+    plus_one = graph.only_user(erf.name)
     if plus_one is None or plus_one.type != "Add" or plus_one.inputs != [erf.name]:
         return None
-    product = _only_user(plus_one.name, users, by_name)
+    product = graph.only_user(plus_one.name)
     if product is None or product.type != "Mul" or sorted(product.inputs) != sorted([x, plus_one.name]):
         return None
     chain = [scale, erf, plus_one, product]
-    half = _only_user(product.name, users, by_name)
+    half = graph.only_user(product.name)
     if half is not None and half.type == "Mul" and half.inputs == [product.name]:
         chain.append(half)  # the 0.5 applied last
     return chain

@@ -23,6 +23,7 @@ from .branches import inline_branch
 from .dims import fill_inputs
 from .folding import SUBGRAPHS, as_nodes, constant_node, fold_all, replace_nodes
 from .inference import infer_shapes
+from .neighbours import Neighbours
 from .ops import OUTPUT_SHAPES, MissingShape, OpCall, spec_for
 from .ops.layout import FREE
 from .proto import (
@@ -70,9 +71,10 @@ def read_onnx(name: str, pruned: bytes, batch_size: int, input_shapes: Sequence[
     model, branch_notes = _infer_with_folding(pruned)
     builder = _Builder(batch)
     builder.walk(model.graph, "", {}, set())
-    leaving = {builder.producer.get(o.name, o.name) for o in model.graph.outputs}
-    cancel_transposes(builder.nodes, leaving)
-    fuse_gelus(builder.nodes, leaving)
+    leaving = (builder.producer.get(o.name, o.name) for o in model.graph.outputs)
+    neighbours = Neighbours.of(builder.nodes, leaving)
+    cancel_transposes(builder.nodes, neighbours)
+    fuse_gelus(builder.nodes, neighbours)
     inputs = [_concrete(i.dims) for i in model.graph.inputs if i.name not in model.graph.initializers]
     outputs = [builder.shapes.get(o.name) or _concrete(o.dims) for o in model.graph.outputs]
     notes = [*branch_notes, *builder.notes]

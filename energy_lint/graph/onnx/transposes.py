@@ -11,10 +11,10 @@ output, a reduction, a tensor from elsewhere) keeps them all priced."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from ..model import LayerNode
+from .neighbours import Neighbours
 from .ops.layout import FREE
 
 LAYOUT_FREE_OPS = frozenset(
@@ -32,66 +32,58 @@ NOTE = (
 )
 
 
-def _perm(node: LayerNode, rank: int) -> tuple[int, ...]:
+def _perm(node: LayerNode) -> tuple[int, ...]:
+    """The node's permutation; without one, ONNX reverses the axes of its input."""
     perm = node.config.get("perm")
-    return tuple(int(p) for p in perm) if isinstance(perm, list) else tuple(reversed(range(rank)))
-
-
-def _rank(node: LayerNode) -> int:
+    if isinstance(perm, list):
+        return tuple(int(p) for p in perm)
     shape = node.input_shapes[0] if node.input_shapes else None
-    return len(shape) if shape is not None else 0
+    return tuple(reversed(range(len(shape) if shape is not None else 0)))
 
 
 def _inverse(first: Sequence[int], second: Sequence[int]) -> bool:
     return len(first) == len(second) and all(first[second[i]] == i for i in range(len(first)))
 
 
-def cancel_transposes(nodes: Sequence[LayerNode], graph_outputs: Iterable[str]) -> int:
+def cancel_transposes(nodes: Sequence[LayerNode], graph: Neighbours) -> int:
     """Mark each cancelling group of transposes free (see the module docstring); returns how
-    many transposes were marked. `graph_outputs` are the nodes whose output leaves the graph."""
-    by_name = {node.name: node for node in nodes}
-    users: dict[str, list[str]] = defaultdict(list)
-    for node in nodes:
-        for name in node.inputs:
-            users[name].append(node.name)
-    leaving = set(graph_outputs)
+    many transposes were marked."""
     seen: set[str] = set()
     marked = 0
     for node in nodes:
         if node.type != "Transpose" or node.name in seen or node.priced_as == FREE:
             continue
-        found = _cancelling(node, by_name, users, leaving)
+        found = _cancelling(node, graph)
         seen.update(found[0] if found else {node.name})
         if found is None:
             continue
         for name in found[0] | found[1]:
-            transpose = by_name[name]
+            transpose = graph.by_name[name]
             transpose.keras_class, transpose.note, transpose.macs = FREE, NOTE, 0
             marked += 1
     return marked
 
 
-def _cancelling(
-    start: LayerNode, by_name: dict[str, LayerNode], users: dict[str, list[str]], leaving: set[str]
-) -> tuple[set[str], set[str]] | None:
+def _cancelling(start: LayerNode, graph: Neighbours) -> tuple[set[str], set[str]] | None:
     """The transposes of `start`'s permutation and the inverse ones that undo them around one
     region of element-wise ops, or None where the region does not close."""
-    perm = _perm(start, _rank(start))
+    perm = _perm(start)
+    by_name, users = graph.by_name, graph.users
 
     def same(node: LayerNode) -> bool:
-        return node.type == "Transpose" and node.priced_as != FREE and _perm(node, _rank(node)) == perm
+        return node.type == "Transpose" and node.priced_as != FREE and _perm(node) == perm
 
     starts, ends, region = {start.name}, set(), set()
     todo = [start.name]
     while todo:
         name = todo.pop()
-        if name in leaving or not users.get(name):
+        if name in graph.leaving or not users.get(name):
             return None  # the layout leaves the graph
         for user_name in users[name]:
             user = by_name[user_name]
             if user_name in region or user_name in ends:
                 continue
-            undoes = user.type == "Transpose" and _inverse(perm, _perm(user, _rank(user)))
+            undoes = user.type == "Transpose" and _inverse(perm, _perm(user))
             if undoes and user.priced_as != FREE:
                 ends.add(user_name)
                 continue
