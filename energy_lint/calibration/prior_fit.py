@@ -53,24 +53,25 @@ def fit_prior(
     fewer than MIN_ROWS usable rows. A family without MACs in most rows gets no peak term. With
     weights, each candidate cache size is fitted too and the best fit kept: a model whose weights
     fit in cache reads them faster from pass to pass (benchmarks/matvec_bandwidth.py)."""
-    macs, moved, energy = (np.asarray(a, dtype=np.float64) for a in (macs, moved, energy))
+    energy, moved = np.asarray(energy, dtype=np.float64), np.asarray(moved, dtype=np.float64)
     usable = (energy > 0) & (moved > 0) & np.isfinite(energy)
-    if len(energy[usable]) < MIN_ROWS:
+    if usable.sum() < MIN_ROWS:
         return None
-    plain, cost = _fit(macs[usable], moved[usable], energy[usable], steps, taps, usable, None)
+
+    def rows(values: np.ndarray | None) -> np.ndarray | None:
+        return np.asarray(values, dtype=np.float64)[usable] if values is not None else None
+
+    macs, moved, energy, steps, taps = (rows(a) for a in (macs, moved, energy, steps, taps))
+    plain, cost = _fit(macs, moved, energy, steps, taps, None)
     if weights is None or model_bytes is None:
         return plain
-    weights = np.minimum(np.asarray(weights, dtype=np.float64)[usable], moved[usable])
-    model_bytes = np.asarray(model_bytes, dtype=np.float64)[usable]
+    weights, model_bytes = np.minimum(rows(weights), moved), rows(model_bytes)
     best = plain
     for size in CACHE_SIZES:
         fits = model_bytes <= size
         if fits.sum() < MIN_ROWS or (~fits).sum() < MIN_ROWS:
             continue  # both sides of the size need rows to fit two rates
-        cached = np.where(fits, weights, 0.0)
-        prior, candidate = _fit(
-            macs[usable], moved[usable], energy[usable], steps, taps, usable, (size, cached)
-        )
+        prior, candidate = _fit(macs, moved, energy, steps, taps, (size, np.where(fits, weights, 0.0)))
         if candidate < cost:
             best, cost = prior, candidate
     return best
@@ -82,18 +83,14 @@ def _fit(
     energy: np.ndarray,
     steps: np.ndarray | None,
     taps: np.ndarray | None,
-    usable: np.ndarray,
     cache: tuple[float, np.ndarray] | None,
 ) -> tuple[Prior, float]:
-    """The prior fitted on usable rows (`steps` and `taps` not yet filtered), with a cache term
-    where `cache` gives its size and each row's cached bytes; and the fit's robust cost."""
+    """The prior fitted on usable rows, with a cache term where `cache` gives its size and each
+    row's cached bytes; and the fit's robust cost."""
     from scipy.optimize import least_squares
 
     use_macs = bool(np.mean(macs > 0) >= 0.5)
-    log_steps = (
-        np.log(np.maximum(np.asarray(steps, dtype=np.float64)[usable], 1.0)) if steps is not None else None
-    )
-    taps = np.asarray(taps, dtype=np.float64)[usable] if taps is not None else None
+    log_steps = np.log(np.maximum(steps, 1.0)) if steps is not None else None
     if taps is not None and not (taps > 0).any():
         taps = None  # no grouped convolution among the rows: nothing to fit a tap rate on
     log_taps = np.log(np.where(taps > 0, taps, np.nan)) if taps is not None else None
