@@ -20,11 +20,11 @@ import numpy as np
 
 from ..estimation.families import FREE, GENERIC
 from ..estimation.features import COMMON, row_features
-from ..estimation.prior import BYTES_PER_ELEMENT, MODEL_WEIGHTS, STEPS, TAPS, Prior, combine
+from ..estimation.prior import BYTES_PER_ELEMENT, MODEL_TRAFFIC, STEPS, TAPS, Prior, combine
 from ..estimation.profile import FamilyPredictor
 from ..estimation.trees import TreeEnsemble
 from ..graph.layers import UnknownLayerError
-from . import export, model_weights
+from . import export, model_traffic
 from .measurements import FORWARD, pass_of
 from .prior_fit import fit_prior
 
@@ -169,9 +169,9 @@ def _prior(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> Prior | None:
     steps = np.expm1(columns[STEPS]) if STEPS in columns else None
     taps = np.expm1(columns[TAPS]) if TAPS in columns else None
     weights = model_bytes = None
-    if MODEL_WEIGHTS in columns:  # a dense family: its prior may read weights from cache
+    if MODEL_TRAFFIC in columns:  # a dense family: its prior may read weights from cache
         weights = BYTES_PER_ELEMENT * np.expm1(columns["log_params"])
-        model_bytes = np.expm1(columns[MODEL_WEIGHTS])
+        model_bytes = np.expm1(columns[MODEL_TRAFFIC])
     macs, moved = np.expm1(columns["log_macs"]), np.expm1(columns["log_bytes"])
     return fit_prior(macs, moved, np.exp(y), steps, taps, weights, model_bytes)
 
@@ -354,7 +354,7 @@ def collect(rows: Sequence[dict[str, Any]], context: str | None = None) -> Datas
     keeps only layer rows of that context ("alone" or "in-model"). A row that cannot be used is
     counted in `skipped` (by reason in `skipped_why`), never raised."""
     rows = [row for row in rows if pass_of(row) == FORWARD]  # training rows: fit_training
-    model_weights.annotate(rows)
+    model_traffic.annotate(rows)
     data = Dataset(overhead_j=call_overhead(rows), use_prior=True)
     for row in rows:
         if row.get("layer_class") == "Model":

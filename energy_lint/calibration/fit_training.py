@@ -15,7 +15,7 @@ from ..estimation.features import row_features
 from ..estimation.forward_pass import estimate
 from ..estimation.profile import HardwareProfile, TrainingPredictors
 from ..estimation.training_estimate import training_layer_sum
-from . import model_weights
+from . import model_traffic
 from .correction_fit import fit_correction
 from .fit import (
     CANDIDATES,
@@ -61,7 +61,7 @@ def _above(energy: float, overhead: float) -> float:
 def ratio_dataset(rows: Sequence[dict[str, Any]], context: str | None = None) -> Dataset:
     """Per family, the pairs as fit.collect gives forward rows: (features, target, architecture),
     the target being the log of the step/forward ratio, each above its mode's call overhead."""
-    model_weights.annotate([row for row in rows if pass_of(row) == FORWARD])
+    model_traffic.annotate([row for row in rows if pass_of(row) == FORWARD])
     forward_overhead, train_overhead = call_overhead(rows, FORWARD), call_overhead(rows, TRAIN)
     data = Dataset(overhead_j=forward_overhead)
     for forward, train in pairs(rows, context):

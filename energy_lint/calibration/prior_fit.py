@@ -15,9 +15,9 @@ from ..estimation.prior import Prior
 MIN_ROWS = 4
 ROBUST_SCALE = 0.3
 """Residuals (log units) beyond about 35% count linearly, not squared."""
-CACHE_SIZES = tuple(2.0**power for power in range(19, 29))
-"""Candidate cache sizes, 512 KiB to 256 MiB: a dense family's cache term takes the one that
-fits its rows best, or none where no size beats the plain roofline."""
+CACHE_SIZES = tuple(2.0 ** (half / 2) for half in range(38, 57))
+"""Candidate cache sizes, 512 KiB to 256 MiB in steps of 1.4x: a dense family's cache term takes
+the one that fits its rows best, or none where no size beats the plain roofline."""
 
 
 def _start(
@@ -49,10 +49,10 @@ def fit_prior(
 ) -> Prior | None:
     """The prior of rows with `macs` MACs, `moved` bytes (and `steps` sequence steps, for a
     family that loops; `taps` kernel taps, for a convolution; `weights` bytes of their own in
-    models of `model_bytes` weight bytes, for a dense layer) costing `energy` joules; None with
-    fewer than MIN_ROWS usable rows. A family without MACs in most rows gets no peak term. With
-    weights, each candidate cache size is fitted too and the best fit kept: a model whose weights
-    fit in cache reads them faster from pass to pass (benchmarks/matvec_bandwidth.py)."""
+    models whose pass moves `model_bytes` bytes, for a dense layer) costing `energy` joules;
+    None with fewer than MIN_ROWS usable rows. A family without MACs in most rows gets no peak term. With
+    weights, each candidate cache size is fitted too and the best fit kept: a model whose pass
+    fits in cache reads its weights faster from pass to pass (benchmarks/matvec_bandwidth.py)."""
     energy, moved = np.asarray(energy, dtype=np.float64), np.asarray(moved, dtype=np.float64)
     usable = (energy > 0) & (moved > 0) & np.isfinite(energy)
     if usable.sum() < MIN_ROWS:

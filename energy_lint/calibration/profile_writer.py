@@ -142,7 +142,7 @@ def write_profile(out: Path, meta: dict[str, Any], arrays: dict[str, Any]) -> No
     try:
         for file, ensemble in arrays.items():
             ensemble.save(staging / file)
-        (staging / "profile.json").write_text(json.dumps(meta, indent=2, allow_nan=False) + "\n")
+        (staging / "profile.json").write_text(json.dumps(meta, indent=1, allow_nan=False) + "\n")
         for file in staging.iterdir():
             with file.open("rb") as handle:
                 os.fsync(handle.fileno())

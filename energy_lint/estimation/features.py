@@ -19,8 +19,8 @@ from ..errors import EnergyLintError
 from ..graph import LayerNode
 from ..graph.layers import spec_for
 from ..graph.layers.base import Config, LayerCall, LayerConfigError, LayerResult, Shape, checked_int
-from .families import FAMILY_MEMBERS, family_of
-from .prior import BYTES_PER_ELEMENT, MODEL_WEIGHTS, TAPS
+from .families import FAMILY_MEMBERS, FREE, family_of
+from .prior import BYTES_PER_ELEMENT, MODEL_TRAFFIC, TAPS
 
 COMMON = (
     "log_macs",
@@ -71,9 +71,11 @@ _KINDS = {
 }
 
 
-MODEL_PARAMS = "model_params"
-"""The key calibration adds to a measured row (model_weights.annotate): the params of the run it
-was measured in. Not a CSV column."""
+MODEL_BYTES_MOVED = "model_bytes_moved"
+"""The key calibration adds to a measured row (model_traffic.annotate): the bytes one pass of
+the run it was measured in moves. Not a CSV column."""
+TRAFFIC_FAMILIES = ("dense", "activation", "elementwise", "normalization", "reshaping")
+"""The families whose features include the model's traffic (prior.MODEL_TRAFFIC)."""
 
 
 @dataclass(frozen=True)
@@ -257,7 +259,6 @@ def layer_features(
     operation: bool = False,
     result: LayerResult | None = None,
     batch: int | None = None,
-    model_params: int | None = None,
 ) -> LayerFeatures:
     """Features of one call of a layer with batch-first input shapes (batch size included).
     `result` is the reader's own output for the call where it has one (a graph node, whose
@@ -285,22 +286,34 @@ def layer_features(
         "log_intensity": _log(macs / moved) if moved > 0 else 0.0,
     }
     values.update(_family_extras(family, class_name, config, input_shapes, result.outputs))
-    if family == "dense":
-        # A small model's weights stay in the last-level cache from pass to pass: its batch-1
-        # matrix-vector products read them at cache bandwidth (benchmarks/matvec_bandwidth.py).
-        weights = max(model_params or 0, result.params)
-        values[MODEL_WEIGHTS] = _log(BYTES_PER_ELEMENT * weights)
     if family in CONV_FAMILIES:
         values[TAPS] = _log(_grouped_taps(family, values, macs))
     return LayerFeatures(family, tuple(values), tuple(float(v) for v in values.values()))
 
 
-def node_features(
-    node: LayerNode, batch: int | None = None, model_params: int | None = None
-) -> LayerFeatures:
+def bytes_moved(features: LayerFeatures) -> float:
+    """The bytes a layer call moves (inputs, outputs, weights): its share of the model's traffic;
+    0 for a free layer, which the runtime does not run."""
+    if features.family == FREE:
+        return 0.0
+    return math.expm1(features.as_dict()["log_bytes"])
+
+
+def with_model_traffic(features: LayerFeatures, model_bytes: float) -> LayerFeatures:
+    """The features with the model's traffic (what one pass moves, `model_bytes`, at least the
+    layer's own) added, for a family that reads it: a small model's pass leaves its weights in
+    the last-level cache for the next, where its batch-1 matrix-vector products read them fast
+    (benchmarks/matvec_bandwidth.py); a large one's evicts them (benchmarks/cache_reuse.py)."""
+    if features.family not in TRAFFIC_FAMILIES:
+        return features
+    value = _log(max(model_bytes, bytes_moved(features)))
+    return LayerFeatures(features.family, (*features.names, MODEL_TRAFFIC), (*features.values, value))
+
+
+def node_features(node: LayerNode, batch: int | None = None) -> LayerFeatures:
     """Features of a layer call read from a model file; `batch` the model's where the node's
-    first axis may be another (see layer_features); `model_params` the weights of the model
-    around it."""
+    first axis may be another (see layer_features); without the model's traffic, which
+    price_layers adds once it has every node's bytes."""
     params = node.params if node.layer_params is None else node.layer_params
     result = LayerResult(tuple(node.output_shapes), params, node.macs)  # type: ignore[arg-type]
     try:
@@ -311,7 +324,6 @@ def node_features(
             operation=node.operation,
             result=result,  # type: ignore[arg-type]
             batch=batch,
-            model_params=model_params,
         )
     except LayerConfigError as error:
         raise EnergyLintError(f"layer {node.name!r} ({node.type}): {error}") from None
@@ -335,15 +347,10 @@ def row_features(row: Mapping[str, Any]) -> LayerFeatures:
     # A row with the reader's counts is a node of an ONNX graph: per-sample MACs of the model's
     # batch, whatever its first axis holds.
     batch = int(float(row["batch_size"])) if result is not None and row.get("batch_size") else None
-    model_params = row.get(MODEL_PARAMS)
-    return layer_features(
-        row["layer_class"],
-        config,
-        [tuple(s) for s in shapes],
-        result=result,
-        batch=batch,
-        model_params=int(model_params) if model_params not in (None, "") else None,
-    )
+    shapes = [tuple(s) for s in shapes]
+    features = layer_features(row["layer_class"], config, shapes, result=result, batch=batch)
+    model_bytes = row.get(MODEL_BYTES_MOVED)
+    return with_model_traffic(features, float(model_bytes)) if model_bytes not in (None, "") else features
 
 
 def _row_result(row: Mapping[str, Any]) -> LayerResult | None:

@@ -15,7 +15,7 @@ from enum import Enum
 
 from ..graph import LayerNode, ModelGraph
 from .families import FREE, GENERIC, RELATED, family_of
-from .features import node_features
+from .features import LayerFeatures, bytes_moved, node_features, with_model_traffic
 from .profile import HardwareProfile
 
 
@@ -94,10 +94,10 @@ def price_layers(
     calls are priced once and their estimate copied. `batch`: the model's, for nodes whose
     first axis may be another (an ONNX graph's)."""
     layers: list[LayerEstimate] = []
-    pending: dict[str, list[tuple[LayerEstimate, dict[str, float]]]] = defaultdict(list)
+    originals: list[tuple[LayerEstimate, LayerFeatures]] = []
     copies: list[tuple[LayerEstimate, LayerEstimate]] = []
-    seen: dict[tuple[object, ...], LayerEstimate] = {}
-    model_params = sum(node.params for node in nodes)  # each weight counted once, at its first user
+    seen: dict[tuple[object, ...], tuple[LayerEstimate, LayerFeatures]] = {}
+    traffic = 0.0  # what one pass moves: a dense layer's weights stay in cache if it is small
     for node in nodes:
         family = family_of(node.priced_as, node.operation)
         entry = LayerEstimate(node.name, node.type, family, Pricing.FREE, params=node.params)
@@ -110,12 +110,17 @@ def price_layers(
             continue
         key = _key(node)
         if key in seen:
-            copies.append((entry, seen[key]))
-            continue
-        seen[key] = entry
-        values = node_features(node, batch, model_params).as_dict()
-        entry.features = values
-        entry.priced_by, entry.pricing = predictor_family(family, profile)
+            original, features = seen[key]
+            copies.append((entry, original))
+        else:
+            features = node_features(node, batch)
+            seen[key] = (entry, features)
+            originals.append((entry, features))
+        traffic += bytes_moved(features)
+    pending: dict[str, list[tuple[LayerEstimate, dict[str, float]]]] = defaultdict(list)
+    for entry, features in originals:
+        entry.features = values = with_model_traffic(features, traffic).as_dict()
+        entry.priced_by, entry.pricing = predictor_family(entry.family, profile)
         pending[entry.priced_by or GENERIC].append((entry, values))
     for key_, items in pending.items():
         predictor = profile.families.get(key_) or profile.generic

@@ -9,14 +9,17 @@ small ops dispatched), a cost its MACs do not show: on a CPU it is most of a sma
 A grouped convolution with few channels per group runs at the speed of its kernel taps, not of
 its MACs (TensorFlow on a CPU reaches its dense MAC rate only with tens of channels per group):
 a ResNeXt conv with a few channels per group costs about what a depthwise conv with as many taps
-does, not what its MACs say. A dense layer in a model whose weights fit in the last-level cache
+does, not what its MACs say. A dense layer in a model whose pass fits in the last-level cache
 reads its weights at the cache's rate from pass to pass (a batch-1 matrix-vector product of a
 small MLP ran 4x faster per byte than one of a large model, benchmarks/matvec_bandwidth.py):
-its family's memory term splits its bytes into those and the rest. Fitted
-per family at calibration (calibration/prior_fit.py), it extrapolates where trees cannot: a
-VGG-sized convolution costs about what its MACs say even if no row was that large. The trees
-learn only the residual log(measured / prior), and outside the training ranges that residual is
-shrunk towards 0, so a layer far from every row is priced by the prior.
+its family's memory term splits its bytes into those and the rest. What decides it is all that
+one pass moves between two reads of a layer's weights (every layer's inputs, outputs and
+weights), not the weights alone: in onnxruntime a 4 MiB Gemm took 5x as long behind ops that
+swept 32 MiB through the cache as it took alone (benchmarks/cache_reuse.py). Fitted per family
+at calibration (calibration/prior_fit.py), it extrapolates where trees cannot: a VGG-sized
+convolution costs about what its MACs say even if no row was that large. The trees learn only
+the residual log(measured / prior), and outside the training ranges that residual is shrunk
+towards 0, so a layer far from every row is priced by the prior.
 
 Numpy only: this runs on the check path."""
 
@@ -35,9 +38,10 @@ STEPS = "log_steps"
 """The feature column (log1p of the sequence length) of a family that loops over steps."""
 TAPS = "log_taps"
 """The feature column (log1p of MACs / channels per group) of a convolution family."""
-MODEL_WEIGHTS = "log_model_weight_bytes"
-"""The feature column (log1p of the weight bytes of the whole model a layer runs in) of a dense
-layer: with its own weights (log_params) it says which of them a pass reads from cache."""
+MODEL_TRAFFIC = "log_model_bytes_moved"
+"""The feature column (log1p of the bytes one pass of the whole model a layer runs in moves:
+every priced layer's inputs, outputs and weights) of a dense layer: with its own weights
+(log_params) it says which of them a pass finds still in cache."""
 SIZE_FEATURES = ("log_macs", "log_bytes", "log_input_elements", "log_output_elements", "log_params")
 """The features whose distance outside the training range shrinks the tree residual."""
 SHRINK_SCALE = 1.0
@@ -57,13 +61,14 @@ class Prior:
     taps_per_j: float | None = None
     """Kernel taps per joule, the bound of a thin grouped convolution; None for other families."""
     cache_bytes: float | None = None
-    """A model whose weights fit in this many bytes keeps them in cache from pass to pass: its
-    layers read their weights at `cache_bandwidth_bytes_per_j` (a dense family; None: no cache
+    """A model whose pass moves at most this many bytes keeps its weights in cache from pass to
+    pass: its layers read them at `cache_bandwidth_bytes_per_j` (a dense family; None: no cache
     term). Fitted, not read off the machine: what counts is where the rows change rate."""
     cache_bandwidth_bytes_per_j: float | None = None
 
     def cached_weights(self, weights: np.ndarray, model_bytes: np.ndarray) -> np.ndarray:
-        """The weight bytes each layer reads from cache: all of them in a model that fits it."""
+        """The weight bytes each layer reads from cache: all of them in a model whose pass moves
+        at most cache_bytes (`model_bytes`), none in a larger one."""
         if self.cache_bytes is None:
             return np.zeros_like(np.asarray(weights, dtype=np.float64))
         fits = np.asarray(model_bytes, dtype=np.float64) <= self.cache_bytes
@@ -108,7 +113,7 @@ class Prior:
 
         macs, moved = counts("log_macs"), counts("log_bytes")
         assert macs is not None and moved is not None, "log_macs and log_bytes are common features"
-        params, model_bytes = counts("log_params"), counts(MODEL_WEIGHTS)
+        params, model_bytes = counts("log_params"), counts(MODEL_TRAFFIC)
         cached = None
         if params is not None and model_bytes is not None:
             cached = self.cached_weights(BYTES_PER_ELEMENT * params, model_bytes)
@@ -132,7 +137,7 @@ class Prior:
             **({"taps_per_j": self.taps_per_j} if tapped else {}),
             **(
                 {
-                    "cached": "a layer's weight bytes where its model's weights fit in cache_bytes, else 0",
+                    "cached": "a layer's weight bytes where a pass of its model moves <= cache_bytes, else 0",
                     "cache_bytes": self.cache_bytes,
                     "cache_bandwidth_bytes_per_j": self.cache_bandwidth_bytes_per_j,
                 }

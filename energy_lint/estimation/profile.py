@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import EnergyLintError
 from .correction import Correction
-from .prior import MODEL_WEIGHTS, SIZE_FEATURES, STEPS, TAPS, Prior, combine
+from .prior import MODEL_TRAFFIC, SIZE_FEATURES, STEPS, TAPS, Prior, combine
 from .trees import TreeEnsemble
 
 PROFILE_FORMAT = 1
@@ -50,12 +50,19 @@ class FamilyPredictor:
 
     def predict_log(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
         """Log energy of layers given as feature dicts (each holding at least `features`)."""
+        missing = [name for name in self.features if rows and name not in rows[0]]
+        if missing:
+            raise ProfileError(
+                f"the {self.family} predictor reads {', '.join(missing)}, which this energy-lint"
+                " does not compute: the profile was fitted by another version; refit it"
+                " (calibrate --from-csv its measurements.csv)"
+            )
         matrix = np.array([[row[name] for name in self.features] for row in rows], dtype=np.float64)
         raw = self.ensemble.predict(matrix.reshape(len(rows), len(self.features)))
         kept = math.log(max(1.0 - self.fused_share, MIN_KEPT))
         if self.prior is None:
             return raw + kept
-        wanted = (*SIZE_FEATURES, STEPS, TAPS, MODEL_WEIGHTS)
+        wanted = (*SIZE_FEATURES, STEPS, TAPS, MODEL_TRAFFIC)
         names = [name for name in wanted if all(name in row for row in rows)]
         columns = {name: np.array([row[name] for row in rows]) for name in names}
         return combine(self.prior, raw, columns, self.ranges) + kept

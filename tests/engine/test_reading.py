@@ -95,8 +95,8 @@ def test_a_numpy_overflow_while_pricing_is_that_models_error(
     EinsumDense, which the real trees then read)."""
     real = forward_pass.node_features
 
-    def overflowing(node, batch=None, model_params=None):  # type: ignore[no-untyped-def]
-        features = real(node, batch, model_params)
+    def overflowing(node, batch=None):  # type: ignore[no-untyped-def]
+        features = real(node, batch)
         if node.type == "EinsumDense":
             np.float32(3e38) * np.float32(10)  # what a feature past float32 did in trees.py
         return features

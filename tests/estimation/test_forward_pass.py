@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from energy_lint.estimation.features import COMMON, node_features
+from energy_lint.estimation.features import COMMON, TRAFFIC_FAMILIES, node_features
 from energy_lint.estimation.forward_pass import Pricing, price_layers
-from energy_lint.estimation.profile import FamilyPredictor, HardwareProfile
+from energy_lint.estimation.prior import MODEL_TRAFFIC
+from energy_lint.estimation.profile import FamilyPredictor, HardwareProfile, find_profile, load_profile
 from energy_lint.estimation.trees import TreeEnsemble
 from energy_lint.graph import read_model
 
@@ -41,3 +42,22 @@ def test_a_transposed_convolution_is_priced_by_the_convolutions_before_the_gener
     for layer in price_layers(graph.layers, generic_only):
         if layer.type == "Conv2DTranspose":
             assert layer.pricing is Pricing.GENERIC and layer.energy_j == pytest.approx(5.0)
+
+
+def test_layers_that_read_the_models_traffic_see_what_its_whole_pass_moves() -> None:
+    """A dense layer's weights survive in cache from pass to pass only if the whole pass is
+    small: the traffic feature is every priced layer's bytes, the same for each layer that reads
+    it, and absent where the family does not read it (a convolution)."""
+    graph = read_model(Path(__file__).resolve().parents[2] / "examples" / "resnet50.json")
+    profile = load_profile(find_profile("cpu-epyc-2core-ort"))
+    layers = price_layers(graph.layers, profile)
+    priced = [layer for layer in layers if layer.features]
+    total = sum(math.expm1(layer.features["log_bytes"]) for layer in layers if layer.features)
+    carried = {layer.family: layer.features.get(MODEL_TRAFFIC) for layer in priced}
+    assert carried["conv"] is None
+    assert {family for family, value in carried.items() if value is not None} == set(TRAFFIC_FAMILIES)
+    readers = {layer.features[MODEL_TRAFFIC] for layer in priced if layer.family in TRAFFIC_FAMILIES}
+    assert {layer.family for layer in priced} >= {"dense", "activation", "elementwise", "normalization"}
+    assert len(readers) == 1
+    assert readers.pop() == pytest.approx(math.log1p(total))
+    assert total > 100 * 2**20  # ResNet50's activations at 224 x 224: far more than its weights

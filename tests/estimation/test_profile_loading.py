@@ -3,6 +3,7 @@ predictor file is still a one-line ProfileError naming the profile, raised where
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -27,3 +28,17 @@ def test_a_damaged_predictor_file_is_a_profile_error_when_it_is_first_needed(tmp
     (copy / "conv.npz").unlink()
     with pytest.raises(ProfileError, match="corrupt profile"):
         load_profile(copy)  # a missing file is still found at load
+
+
+def test_a_predictor_reading_a_feature_this_version_lacks_is_a_profile_error(tmp_path: Path) -> None:
+    """A profile fitted by another version (a renamed feature) is refused naming the feature, not
+    a KeyError traceback or a price made up without it."""
+    copy = tmp_path / "profile"
+    shutil.copytree(default_profile(), copy)
+    meta = json.loads((copy / "profile.json").read_text())
+    meta["families"]["dense"]["features"][-1] = "log_model_weight_bytes"
+    (copy / "profile.json").write_text(json.dumps(meta))
+    message = "dense predictor reads log_model_weight_bytes, which this energy-lint does not compute"
+    with pytest.raises(ProfileError, match=message) as raised:
+        estimate(read_model(EXAMPLES / "resnet50.json"), load_profile(copy))
+    assert "\n" not in str(raised.value)
