@@ -3,7 +3,8 @@ accuracy run's held-out layer sums (benchmarks/accuracy-*-predictions.csv, colum
 
 For each family, every correction kind is scored on the other families one family out, the
 kind the rule picks is fitted on them and predicts the family's models: RMSPE and median error
-over all models, for the choice by RMSPE and by mean absolute log error (what calibrate uses).
+over all models, for the choice by RMSPE, by mean absolute log error, and by mean absolute log
+error with none kept unless another kind beats it by correction_fit.MARGIN (what calibrate uses).
 The layer sums are those of predictors that did not see the family, not the out-of-fold sums of
 the training families calibrate fits on, so this approximates the choice, it does not rerun it.
 
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from energy_lint.calibration.correction_fit import choose
 from energy_lint.estimation.correction import KINDS, TINY_J
 
 Score = Callable[[np.ndarray, np.ndarray], float]
@@ -34,7 +36,11 @@ def mean_abs_log(predicted: np.ndarray, measured: np.ndarray) -> float:
     return float(np.mean(np.abs(np.log(predicted / measured))))
 
 
-RULES: dict[str, Score] = {"RMSPE": rmspe, "mean absolute log error": mean_abs_log}
+RULES: dict[str, tuple[Score, Callable[[dict[str, float]], str]]] = {
+    "RMSPE": (rmspe, lambda scores: min(scores, key=scores.__getitem__)),
+    "mean absolute log error": (mean_abs_log, lambda scores: min(scores, key=scores.__getitem__)),
+    "mean absolute log error, none within the margin (calibrate)": (mean_abs_log, choose),
+}
 
 
 def predict(
@@ -61,16 +67,13 @@ def main() -> int:
     sums = np.array([float(r["layer sum"]) for r in rows])
     measured = np.array([float(r["measured_j"]) for r in rows])
     families = np.array([r["family"] for r in rows])
-    for rule, score in RULES.items():
+    for rule, (score, pick) in RULES.items():
         predicted, chosen = np.empty(len(rows)), set()
         for family in np.unique(families):
             train, test = families != family, families == family
-            best = min(
-                KINDS,
-                key=lambda k: score(
-                    one_family_out(k, sums[train], measured[train], families[train]), measured[train]
-                ),
-            )
+            held = (sums[train], measured[train], families[train])
+            scores = {kind: score(one_family_out(kind, *held), measured[train]) for kind in KINDS}
+            best = pick(scores)
             chosen.add(best)
             predicted[test] = predict(best, sums, measured, train, test)
         median = np.median(np.abs(predicted / measured - 1))
