@@ -53,4 +53,3 @@ def test_a_correction_must_beat_none_by_the_margin_to_be_chosen() -> None:
     assert choose(close) == "none"
     assert choose(clear) == "affine"
     assert choose({"affine": 0.1, "loglinear": 0.2}) == "affine"  # without none: the smallest
-
