@@ -111,9 +111,10 @@ def test_the_readme_quotes_the_onnxruntime_profiles_accuracy_as_the_benchmark_wr
     rmspe, macs, ratio, linear, coverage, width = overall.groups()
     readme = " ".join((RESULTS.parents[1] / "README.md").read_text().split())
     closer = "no closer" if float(ratio) <= 1.0 else "closer"
+    side = "closer than" if float(rmspe[:-1]) < float(linear[:-1]) else "further off than"
     quoted = (
         f"off by {rmspe} RMSPE against {macs} for `a*MACs+b` fitted on the same rows ({ratio}x: {closer}) "
-        f"and further off than a whole-model linear fit ({linear}); its 90% interval covers {coverage} "
+        f"and {side} a whole-model linear fit ({linear}); its 90% interval covers {coverage} "
         f"of them and spans {width}x"
     )
     assert quoted in readme
