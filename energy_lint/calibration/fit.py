@@ -25,6 +25,7 @@ from ..estimation.profile import FamilyPredictor
 from ..estimation.trees import TreeEnsemble
 from ..graph.layers import UnknownLayerError
 from . import export, model_traffic
+from .after_matmul import after_matmul_flags
 from .measurements import FORWARD, pass_of
 from .prior_fit import fit_prior
 
@@ -110,6 +111,9 @@ class FittedPredictor:
     """The nested estimate: the error of choosing among the candidates by inner CV, reported on
     the outer folds the choice never saw (None with a single candidate: cv_rmspe is honest)."""
     fused_share: float = 0.0
+    fused_share_after: float | None = None
+    """The fused share of rows right after a layer multiplying by weights (fused_share is then
+    the others'); None: one share for all."""
 
     def as_family_predictor(self) -> FamilyPredictor:
         """The predictor as `check` will load it from the profile."""
@@ -121,6 +125,7 @@ class FittedPredictor:
             self.ranges,
             prior=self.prior,
             fused_share=self.fused_share,
+            fused_share_after=self.fused_share_after,
         )
 
     def entry(self, file: str) -> dict[str, Any]:
@@ -136,6 +141,11 @@ class FittedPredictor:
             "rows": self.rows,
             "groups": self.groups,
             **({"fused_share": round(self.fused_share, 6)} if self.fused_share else {}),
+            **(
+                {"fused_share_after_matmul": round(self.fused_share_after, 6)}
+                if self.fused_share_after is not None
+                else {}
+            ),
             **({"prior": self.prior.to_dict()} if self.prior else {}),
         }
 
@@ -299,6 +309,9 @@ class Dataset:
     fused: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     """Per family, the architecture of each in-context row with no time of its own: the runtime
     fused the layer into a neighbour (an onnxruntime Relu into its Conv), so it cost nothing."""
+    contexts: dict[str, list[tuple[str, bool, bool]]] = field(default_factory=lambda: defaultdict(list))
+    """Per family, (architecture, right after a layer that multiplies by weights, fused) of each
+    in-context row: the fused share on either side of features.AFTER_MATMUL."""
 
     def fused_share(self, family: str, held: frozenset[str] | set[str] = frozenset()) -> float:
         """The share of the family's in-context rows (outside the `held` architectures) that
@@ -307,7 +320,23 @@ class Dataset:
         timed = sum(group not in held for _, _, group in self.by_family.get(family, ()))
         return fused / (fused + timed) if fused + timed else 0.0
 
+    def fused_shares(
+        self, family: str, held: frozenset[str] | set[str] = frozenset()
+    ) -> tuple[float, float | None]:
+        """(share, share after a weight layer): the fused share of the family's in-context rows
+        that do not follow a layer multiplying by weights and of those that do, each side from
+        MIN_CONTEXT_ROWS rows at least; else (the family's share, None)."""
+        sides: dict[bool, list[bool]] = {True: [], False: []}
+        for group, after, fused in self.contexts.get(family, ()):
+            if group not in held:
+                sides[after].append(fused)
+        if min(len(sides[True]), len(sides[False])) < MIN_CONTEXT_ROWS:
+            return self.fused_share(family, held), None
+        return float(np.mean(sides[False])), float(np.mean(sides[True]))
 
+
+MIN_CONTEXT_ROWS = 20
+"""In-context rows each side of AFTER_MATMUL needs for its own fused share."""
 IN_MODEL = "in-model"
 """The `context` of a layer timed inside a running model; empty means measured alone."""
 
@@ -356,21 +385,22 @@ def collect(rows: Sequence[dict[str, Any]], context: str | None = None) -> Datas
     rows = [row for row in rows if pass_of(row) == FORWARD]  # training rows: fit_training
     model_traffic.annotate(rows)
     data = Dataset(overhead_j=call_overhead(rows), use_prior=True)
-    for row in rows:
+    for row, after in zip(rows, after_matmul_flags(rows), strict=True):
         if row.get("layer_class") == "Model":
             data.model_rows.append(row)
             continue
         if row.get("layer_class") == "Identity" or (context and context_of(row) != context):
             continue
-        problem = _add(data, row)
+        problem = _add(data, row, after)
         if problem:
             data.skipped += 1
             data.skipped_why[problem] += 1
     return data
 
 
-def _add(data: Dataset, row: dict[str, Any]) -> str | None:
-    """Add one layer row to `data`; the reason it cannot be used, or None."""
+def _add(data: Dataset, row: dict[str, Any], after: bool = False) -> str | None:
+    """Add one layer row to `data` (`after`: right after a layer multiplying by weights in its
+    run); the reason it cannot be used, or None."""
     try:
         energy = float(row["energy_j"])
         features = row_features(row)
@@ -382,9 +412,12 @@ def _add(data: Dataset, row: dict[str, Any]) -> str | None:
         return "inference no-op (InputLayer, Dropout): priced at 0"
     if energy == 0 and context_of(row) == IN_MODEL:
         data.fused[features.family].append(architecture_of(row))
+        data.contexts[features.family].append((architecture_of(row), after, True))
         return "no time of its own in its model (fused into a neighbour): counted in the fused share"
     if not energy > 0 or not math.isfinite(energy):
         return "energy not positive"
+    if context_of(row) == IN_MODEL:
+        data.contexts[features.family].append((architecture_of(row), after, False))
     if context_of(row) != IN_MODEL:
         energy = max(energy - data.overhead_j, OVERHEAD_FLOOR * energy)
     data.names[features.family] = features.names
@@ -432,7 +465,7 @@ def fit_families(
     generic = fitted.pop()
     families = {p.family: p for p in [*fitted, *(alone(*job) for job in few)]}
     for family, predictor in families.items():
-        predictor.fused_share = data.fused_share(family)
+        predictor.fused_share, predictor.fused_share_after = data.fused_shares(family)
     return families, generic
 
 

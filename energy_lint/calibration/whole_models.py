@@ -120,10 +120,10 @@ def _refit(
     def one(family: str, chosen: FittedPredictor, items: list) -> FamilyPredictor:
         x, y, _groups = item_arrays(items)
         model = fit_one(chosen.kind, x, y, chosen.features, data.use_prior)
+        share, after = data.fused_shares(family, held) if family != "generic" else (0.0, None)
         return FamilyPredictor(
             family, chosen.features, EXPORTERS[chosen.kind](model.model), chosen.interval_log,
-            model.ranges, prior=model.prior,
-            fused_share=data.fused_share(family, held) if family != "generic" else 0.0,
+            model.ranges, prior=model.prior, fused_share=share, fused_share_after=after,
         )  # fmt: skip
 
     predictors = Parallel(n_jobs=min(N_JOBS, len(jobs)))(delayed(one)(*job) for job in jobs)

@@ -96,6 +96,10 @@ FAMILIES: tuple[str, ...] = tuple(_FAMILIES)
 FREE = "free"
 """Inference no-ops (Dropout, noise, InputLayer): they cost nothing and are never measured."""
 GENERIC = "generic"
+MATMUL_FAMILIES = ("conv", "depthwise_conv", "separable_conv", "conv_transpose", "dense")
+"""Families of layers that multiply by weights: a runtime fuses the element-wise work right after
+one into its kernel (a bias Add and ReLU into a Conv, a bias Add into a MatMul), so a layer right
+after one is often free (estimation/features.py, AFTER_MATMUL)."""
 RELATED = {"conv_transpose": "conv", "depthwise_conv": "conv", "separable_conv": "conv"}
 """A family with no predictor of its own in a profile is priced by its related family's, which
 reads the same features (kernel, strides, channels, groups), before falling back to the generic

@@ -74,6 +74,12 @@ _KINDS = {
 MODEL_BYTES_MOVED = "model_bytes_moved"
 """The key calibration adds to a measured row (model_traffic.annotate): the bytes one pass of
 the run it was measured in moves. Not a CSV column."""
+AFTER_MATMUL = "after_matmul"
+"""The key (1.0 or 0.0) price_layers and calibration add beside a layer's features: whether the
+priced layer before it in the model's order (free ones skipped) multiplies by weights
+(families.MATMUL_FAMILIES). Not a tree feature: it picks the fused share a prediction is scaled
+by. In the onnxruntime campaign 97.5% of activation rows right after one had no time of their own
+and 22.4% of the others (benchmarks/fused_after_matmul.py)."""
 TRAFFIC_FAMILIES = ("dense", "activation", "elementwise", "normalization", "reshaping")
 """The families whose features include the model's traffic (prior.MODEL_TRAFFIC)."""
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from ..graph import LayerNode, ModelGraph
-from .families import FREE, GENERIC, RELATED, family_of
-from .features import LayerFeatures, bytes_moved, node_features, with_model_traffic
+from .families import FREE, GENERIC, MATMUL_FAMILIES, RELATED, family_of
+from .features import AFTER_MATMUL, LayerFeatures, bytes_moved, node_features, with_model_traffic
 from .profile import HardwareProfile
 
 
@@ -94,32 +94,35 @@ def price_layers(
     calls are priced once and their estimate copied. `batch`: the model's, for nodes whose
     first axis may be another (an ONNX graph's)."""
     layers: list[LayerEstimate] = []
-    originals: list[tuple[LayerEstimate, LayerFeatures]] = []
+    originals: list[tuple[LayerEstimate, LayerFeatures, bool]] = []
     copies: list[tuple[LayerEstimate, LayerEstimate]] = []
     seen: dict[tuple[object, ...], tuple[LayerEstimate, LayerFeatures]] = {}
     traffic = 0.0  # what one pass moves: a dense layer's weights stay in cache if it is small
+    previous = ""  # the family of the last layer that is not free: a runtime fuses into it
     for node in nodes:
         family = family_of(node.priced_as, node.operation)
         entry = LayerEstimate(node.name, node.type, family, Pricing.FREE, params=node.params)
         layers.append(entry)
         if family == FREE:
             continue
+        after, previous = previous in MATMUL_FAMILIES, family
         if not node.known or any(s is None for s in node.input_shapes):
             entry.pricing = Pricing.UNKNOWN
             entry.reason = node.note
             continue
-        key = _key(node)
+        key = (*_key(node), after)
         if key in seen:
             original, features = seen[key]
             copies.append((entry, original))
         else:
             features = node_features(node, batch)
             seen[key] = (entry, features)
-            originals.append((entry, features))
+            originals.append((entry, features, after))
         traffic += bytes_moved(features)
     pending: dict[str, list[tuple[LayerEstimate, dict[str, float]]]] = defaultdict(list)
-    for entry, features in originals:
-        entry.features = values = with_model_traffic(features, traffic).as_dict()
+    for entry, features, after in originals:
+        values = with_model_traffic(features, traffic).as_dict()
+        entry.features = values = {**values, AFTER_MATMUL: float(after)}
         entry.priced_by, entry.pricing = predictor_family(entry.family, profile)
         pending[entry.priced_by or GENERIC].append((entry, values))
     for key_, items in pending.items():

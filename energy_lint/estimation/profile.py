@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import EnergyLintError
 from .correction import Correction
+from .features import AFTER_MATMUL
 from .prior import MODEL_TRAFFIC, SIZE_FEATURES, STEPS, TAPS, Prior, combine
 from .trees import TreeEnsemble
 
@@ -46,7 +47,11 @@ class FamilyPredictor:
     profile written before priors (the ensemble predicts log energy itself)."""
     fused_share: float = 0.0
     """The share of the family's layers timed in context that cost nothing (fused into a
-    neighbour by the runtime): predictions are the expectation, (1 - share) x the timed cost."""
+    neighbour by the runtime): predictions are the expectation, (1 - share) x the timed cost.
+    With fused_share_after, the share of the layers not right after a weight layer."""
+    fused_share_after: float | None = None
+    """The share of the layers right after one multiplying by weights (features.AFTER_MATMUL),
+    which a runtime fuses far more often (a ReLU into its Conv); None: fused_share for all."""
 
     def predict_log(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
         """Log energy of layers given as feature dicts (each holding at least `features`)."""
@@ -59,13 +64,21 @@ class FamilyPredictor:
             )
         matrix = np.array([[row[name] for name in self.features] for row in rows], dtype=np.float64)
         raw = self.ensemble.predict(matrix.reshape(len(rows), len(self.features)))
-        kept = math.log(max(1.0 - self.fused_share, MIN_KEPT))
+        kept = np.log(np.maximum(1.0 - self._shares(rows), MIN_KEPT))
         if self.prior is None:
             return raw + kept
         wanted = (*SIZE_FEATURES, STEPS, TAPS, MODEL_TRAFFIC)
         names = [name for name in wanted if all(name in row for row in rows)]
         columns = {name: np.array([row[name] for row in rows]) for name in names}
         return combine(self.prior, raw, columns, self.ranges) + kept
+
+    def _shares(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
+        """Each row's fused share: fused_share_after for a row right after a weight layer."""
+        shares = np.full(len(rows), self.fused_share)
+        if self.fused_share_after is not None:
+            after = np.array([bool(row.get(AFTER_MATMUL)) for row in rows], dtype=bool)
+            shares[after] = self.fused_share_after
+        return shares
 
     def outside_ranges(self, values: dict[str, float]) -> list[str]:
         """The features of a layer that fall outside what the predictor was trained on."""
@@ -152,7 +165,12 @@ def _predictor(directory: Path, family: str, entry: dict[str, Any]) -> FamilyPre
         info={k: v for k, v in entry.items() if k not in ("file", "features", "ranges", "prior")},
         prior=Prior.from_dict(entry.get("prior")),
         fused_share=_share(entry.get("fused_share", 0.0)),
+        fused_share_after=_optional_share(entry.get("fused_share_after_matmul")),
     )
+
+
+def _optional_share(value: Any) -> float | None:
+    return None if value is None else _share(value)
 
 
 def _share(value: Any) -> float:

@@ -129,3 +129,41 @@ def test_layers_that_cost_nothing_in_their_model_scale_the_family_down_by_their_
     (profile / "profile.json").write_text(json.dumps({"format": 1, "families": {"dense": entry}}))
     with pytest.raises(ProfileError, match="fused_share must be between 0 and 1"):
         load_profile(profile)
+
+
+def test_a_layer_right_after_a_weight_layer_takes_the_fused_share_of_its_side(tmp_path) -> None:
+    """A runtime fuses the ReLU after a Conv into it far more often than a ReLU elsewhere: with
+    MIN_CONTEXT_ROWS rows on each side the family keeps two shares, and a prediction is scaled by
+    the share of its own side."""
+    from energy_lint.calibration.fit import MIN_CONTEXT_ROWS, fit_families
+    from energy_lint.estimation.features import AFTER_MATMUL
+
+    def layer(layer_class: str, config: dict, energy: float, model: str) -> dict:
+        shape = [1, 8, 8, 3] if layer_class == "Conv2D" else [1, 8, 8, 8]
+        where = {"source": f"{model}:x", "context": "in-model", "model": model}
+        return {"layer_class": layer_class, "layer_config": config, "input_shape": shape,
+                "energy_j": str(energy), **where}  # fmt: skip
+
+    conv, relu = {"filters": 8, "kernel_size": [3, 3], "padding": "same"}, {"activation": "relu"}
+    rows = []
+    for i in range(MIN_CONTEXT_ROWS):
+        model = f"cnn-{i % 5}"
+        # after a Conv: fused, but one in four timed; after a ReLU: timed, but one in five fused
+        rows += [
+            layer("Conv2D", conv, 2e-4, model),
+            layer("Activation", relu, 1e-5 if i % 4 == 0 else 0.0, model),
+        ]
+        rows += [layer("Activation", relu, 0.0 if i % 5 == 0 else 1e-5 * (1 + i % 3), model)]
+    data = collect(rows, context="in-model")
+    before, after = data.fused_shares("activation")
+    assert (before, after) == (pytest.approx(4 / 20), pytest.approx(15 / 20))
+    assert data.fused_shares("activation", held={f"cnn-{i}" for i in range(5)}) == (0.0, None)
+    families, _ = fit_families(data, ("random_forest",), nested=False, validate=False)
+    entry = families["activation"].entry("activation.npz")
+    assert entry["fused_share"] == pytest.approx(0.2) and entry["fused_share_after_matmul"] == pytest.approx(
+        0.75
+    )
+    predictor = families["activation"].as_family_predictor()
+    values = dict(zip(data.names["activation"], data.by_family["activation"][0][0], strict=True))
+    logs = predictor.predict_log([{**values, AFTER_MATMUL: 0.0}, {**values, AFTER_MATMUL: 1.0}])
+    assert logs[1] - logs[0] == pytest.approx(math.log(0.25 / 0.8))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from energy_lint.estimation.features import COMMON, TRAFFIC_FAMILIES, node_features
+from energy_lint.estimation.features import AFTER_MATMUL, COMMON, TRAFFIC_FAMILIES, node_features
 from energy_lint.estimation.forward_pass import Pricing, price_layers
 from energy_lint.estimation.prior import MODEL_TRAFFIC
 from energy_lint.estimation.profile import FamilyPredictor, HardwareProfile, find_profile, load_profile
@@ -61,3 +61,33 @@ def test_layers_that_read_the_models_traffic_see_what_its_whole_pass_moves() -> 
     assert len(readers) == 1
     assert readers.pop() == pytest.approx(math.log1p(total))
     assert total > 100 * 2**20  # ResNet50's activations at 224 x 224: far more than its weights
+
+
+def test_a_relu_right_after_a_conv_takes_the_fused_share_of_that_side(tmp_path: Path) -> None:
+    """Conv -> Relu -> Relu: the two ReLUs are the same call, but onnxruntime fuses the first into
+    the Conv nearly always and the second seldom; each is priced with its own side's share."""
+    from tests.graph.onnx.builders import FLOAT, helper, save, weight
+
+    graph = helper.make_graph(
+        [
+            helper.make_node("Conv", ["x", "w", "b"], ["c"], pads=[1, 1, 1, 1], kernel_shape=[3, 3]),
+            helper.make_node("Relu", ["c"], ["r1"], name="first"),
+            helper.make_node("Relu", ["r1"], ["r2"], name="second"),
+        ],
+        "conv",
+        [helper.make_tensor_value_info("x", FLOAT, [1, 3, 32, 32])],
+        [helper.make_tensor_value_info("r2", FLOAT, None)],
+        [weight("w", 8, 3, 3, 3), weight("b", 8)],
+    )
+    profile = load_profile(find_profile("cpu-epyc-2core-ort"))
+    activation = profile.families["activation"]
+    assert activation.fused_share_after is not None
+    layers = {
+        layer.name: layer
+        for layer in price_layers(read_model(save(graph, tmp_path / "c.onnx")).layers, profile)
+    }
+    first, second = layers["first"], layers["second"]
+    assert (first.features[AFTER_MATMUL], second.features[AFTER_MATMUL]) == (1.0, 0.0)
+    expected = (1 - activation.fused_share_after) / (1 - activation.fused_share)
+    assert first.energy_j / second.energy_j == pytest.approx(expected)
+    assert first.energy_j < second.energy_j
