@@ -87,22 +87,13 @@ METHODS = (
 )
 
 
-def without(data: Dataset, held: str) -> Dataset:
-    kept = Dataset(names=dict(data.names), overhead_j=data.overhead_j, use_prior=data.use_prior)
-    for name, items in data.by_family.items():
-        kept.by_family[name] = [item for item in items if family(item[2]) != held]
-    for name, groups in data.fused.items():
-        kept.fused[name] = [group for group in groups if family(group) != held]
-    return kept
-
-
 def fit_without(
     data: Dataset, held: str, candidates: list[str]
 ) -> tuple[Dataset, dict[str, FittedPredictor], FittedPredictor, HardwareProfile]:
     """The rows without family `held`, the layer predictors fitted on them (a library chosen by
     grouped CV inside the fold where there are several candidates; with one, no CV), and the
     profile `check` would price with."""
-    train_data = without(data, held)
+    train_data = data.without(lambda architecture: family(architecture) == held)
     fitted, generic = fit_families(train_data, candidates, nested=False, validate=len(candidates) > 1)
     profile = HardwareProfile(
         Path("."), {}, {f: p.as_family_predictor() for f, p in fitted.items()}, generic.as_family_predictor()

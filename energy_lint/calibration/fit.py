@@ -313,6 +313,18 @@ class Dataset:
     """Per family, (architecture, right after a layer that multiplies by weights, fused) of each
     in-context row: the fused share on either side of features.AFTER_MATMUL."""
 
+    def without(self, dropped: Callable[[str], bool]) -> Dataset:
+        """The dataset without the layer rows of the architectures `dropped` says yes to (every
+        per-row field alike: a field left behind would still carry the held-out family)."""
+        kept = Dataset(names=dict(self.names), overhead_j=self.overhead_j, use_prior=self.use_prior)
+        for name, items in self.by_family.items():
+            kept.by_family[name] = [item for item in items if not dropped(item[2])]
+        for name, groups in self.fused.items():
+            kept.fused[name] = [group for group in groups if not dropped(group)]
+        for name, contexts in self.contexts.items():
+            kept.contexts[name] = [context for context in contexts if not dropped(context[0])]
+        return kept
+
     def fused_share(self, family: str, held: frozenset[str] | set[str] = frozenset()) -> float:
         """The share of the family's in-context rows (outside the `held` architectures) that
         cost nothing: what the family's predictions are scaled down by, as an expectation."""

@@ -167,3 +167,15 @@ def test_a_layer_right_after_a_weight_layer_takes_the_fused_share_of_its_side(tm
     values = dict(zip(data.names["activation"], data.by_family["activation"][0][0], strict=True))
     logs = predictor.predict_log([{**values, AFTER_MATMUL: 0.0}, {**values, AFTER_MATMUL: 1.0}])
     assert logs[1] - logs[0] == pytest.approx(math.log(0.25 / 0.8))
+
+
+def test_a_dataset_without_some_architectures_drops_them_from_every_per_row_field() -> None:
+    """The accuracy benchmark holds a family out with Dataset.without: a field left behind (the
+    rows' contexts) made its held-out fits fall back to one fused share in silence."""
+    rows = [in_model(64, 1e-4, "mlp-0"), in_model(64, 0.0, "mlp-0"), in_model(32, 1e-4, "cnn-0")]
+    data = collect(rows, context="in-model")
+    kept = data.without(lambda architecture: architecture.startswith("mlp"))
+    assert [group for _, _, group in kept.by_family["dense"]] == ["cnn-0"]
+    assert kept.fused["dense"] == []
+    assert [context[0] for context in kept.contexts["dense"]] == ["cnn-0"]
+    assert [context[0] for context in data.contexts["dense"]] == ["mlp-0", "mlp-0", "cnn-0"]
