@@ -28,6 +28,19 @@ SHOWN = 0.01
 """Classes under this share of a batch's measured and predicted energy are left out."""
 
 
+def show(layers: list[tuple[str, str, float, float]], top: int | None) -> None:
+    """Each layer's measured and predicted energy; with `top`, the `top` largest by measured
+    share, each as a share of the model's measured and of its predicted layers."""
+    if top is None:
+        for name, kind, got, priced in layers:
+            print(f"  {name[-28:]:28s} {kind:16s} {got * 1e6:10.1f} uJ {priced * 1e6:10.1f} uJ")
+        return
+    measured, predicted = sum(layer[2] for layer in layers), sum(layer[3] for layer in layers)
+    print(f"  {'layer':28s} {'class':16s} {'measured share':>15s} {'predicted share':>16s}")
+    for name, kind, got, priced in sorted(layers, key=lambda layer: -layer[2])[:top]:
+        print(f"  {name[-28:]:28s} {kind:16s} {got / measured:15.1%} {priced / predicted:16.1%}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--csv", type=Path, required=True, help="measurements (contract 3)")
@@ -35,6 +48,11 @@ def main() -> None:
     parser.add_argument("--hold-out", required=True, metavar="FAMILY", help="the architecture family")
     parser.add_argument("--candidates", default="xgboost")
     parser.add_argument("--model", help="also list this held-out model's layers, measured beside predicted")
+    parser.add_argument(
+        "--top",
+        type=int,
+        help="with --model: only its N largest layers by measured share, as shares of its layers",
+    )
     options = parser.parse_args()
     rows = read([options.csv])
     data = collect(rows, options.context)
@@ -62,18 +80,18 @@ def main() -> None:
         group = f"batch {model.batch}" + (f", {model.phase}" if model.phase != "forward" else "")
         counts[group] += 1
         classes = {node.name: node.priced_as for node in model.graph.layers}
-        listed = model.model == options.model
-        if listed:
-            print(f"\n{model.model} x{model.batch}: measured {model.measured_j * 1e3:.3f} mJ whole")
+        listed: list[tuple[str, str, float, float]] = []
         for layer in estimate(model.graph, profile).layers:
-            pair = totals[(group, classes.get(layer.name, layer.type))]
+            kind = classes.get(layer.name, layer.type)
+            pair = totals[(group, kind)]
             got = measured.get((model.model, model.batch, model.run, layer.name), 0.0)
             pair[0] += got
             pair[1] += layer.energy_j
-            if listed and max(got, layer.energy_j) > 0:
-                kind = classes.get(layer.name, layer.type)
-                priced = layer.energy_j * 1e6
-                print(f"  {layer.name[-28:]:28s} {kind:16s} {got * 1e6:10.1f} uJ {priced:10.1f} uJ")
+            if max(got, layer.energy_j) > 0:
+                listed.append((layer.name, kind, got, layer.energy_j))
+        if model.model == options.model:
+            print(f"\n{model.model} x{model.batch}: measured {model.measured_j * 1e3:.3f} mJ whole")
+            show(listed, options.top)
     for group in sorted(counts):
         here = {c: v for (g, c), v in totals.items() if g == group}
         total = sum(v[0] for v in here.values())
