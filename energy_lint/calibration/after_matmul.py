@@ -1,26 +1,34 @@
 """Which measured layer rows come right after a layer that multiplies by weights, in the order
 their run wrote them (free rows skipped): the context `check` reads off a graph's layer order
-(features.AFTER_MATMUL), here read off a campaign's rows, so that both split the fused share
-alike."""
+(features.AFTER_MATMUL), here read off a campaign's rows by the same rule
+(families.after_weight_layers), so that both split the fused share alike."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from ..estimation.families import FREE, MATMUL_FAMILIES, family_of
+from ..estimation.families import FREE, after_weight_layers, family_of
 from .model_traffic import run_key
 
 
 def after_matmul_flags(rows: Sequence[dict[str, Any]]) -> list[bool]:
-    """Per row, whether the previous priced row of its run is of a MATMUL_FAMILIES family; False
-    for a layer measured alone (no run) and for a run's first row."""
-    previous: dict[tuple[str, str, str, str], str] = {}
-    flags = []
-    for row in rows:
+    """Per row, whether the previous priced row of its run is of a weight-layer family; False for
+    a layer measured alone (no run) and for a run's first row. A run's Model row is no layer."""
+    runs: dict[tuple[str, str, str, str], list[int]] = defaultdict(list)
+    for index, row in enumerate(rows):
         key = run_key(row)
-        flags.append(key is not None and previous.get(key) in MATMUL_FAMILIES)
-        family = family_of(str(row.get("layer_class") or ""))
-        if key is not None and row.get("layer_class") != "Model" and family != FREE:
-            previous[key] = family
+        if key is not None:
+            runs[key].append(index)
+    flags = [False] * len(rows)
+    for indices in runs.values():
+        families = [
+            FREE
+            if rows[i].get("layer_class") == "Model"
+            else family_of(str(rows[i].get("layer_class") or ""))
+            for i in indices
+        ]
+        for index, flag in zip(indices, after_weight_layers(families), strict=True):
+            flags[index] = flag
     return flags

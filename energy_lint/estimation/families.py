@@ -5,6 +5,8 @@ no family is predicted by the generic predictor and said to be."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from ..graph.layers import regularization
 
 _FAMILIES: dict[str, tuple[str, ...]] = {
@@ -100,6 +102,20 @@ MATMUL_FAMILIES = ("conv", "depthwise_conv", "separable_conv", "conv_transpose",
 """Families of layers that multiply by weights: a runtime fuses the element-wise work right after
 one into its kernel (a bias Add and ReLU into a Conv, a bias Add into a MatMul), so a layer right
 after one is often free (estimation/features.py, AFTER_MATMUL)."""
+
+
+def after_weight_layers(families: Iterable[str]) -> list[bool]:
+    """For layers in a model's order, given by family, whether the last layer before each that is
+    not free multiplies by weights (MATMUL_FAMILIES): the one rule `check` applies to a graph and
+    calibration to a run's rows."""
+    flags, previous = [], ""
+    for family in families:
+        flags.append(previous in MATMUL_FAMILIES)
+        if family != FREE:
+            previous = family
+    return flags
+
+
 RELATED = {"conv_transpose": "conv", "depthwise_conv": "conv", "separable_conv": "conv"}
 """A family with no predictor of its own in a profile is priced by its related family's, which
 reads the same features (kernel, strides, channels, groups), before falling back to the generic

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from ..graph import LayerNode, ModelGraph
-from .families import FREE, GENERIC, MATMUL_FAMILIES, RELATED, family_of
+from .families import FREE, GENERIC, RELATED, after_weight_layers, family_of
 from .features import AFTER_MATMUL, LayerFeatures, bytes_moved, node_features, with_model_traffic
 from .profile import HardwareProfile
 
@@ -98,14 +98,12 @@ def price_layers(
     copies: list[tuple[LayerEstimate, LayerEstimate]] = []
     seen: dict[tuple[object, ...], tuple[LayerEstimate, LayerFeatures]] = {}
     traffic = 0.0  # what one pass moves: a dense layer's weights stay in cache if it is small
-    previous = ""  # the family of the last layer that is not free: a runtime fuses into it
-    for node in nodes:
-        family = family_of(node.priced_as, node.operation)
+    families = [family_of(node.priced_as, node.operation) for node in nodes]
+    for node, family, after in zip(nodes, families, after_weight_layers(families), strict=True):
         entry = LayerEstimate(node.name, node.type, family, Pricing.FREE, params=node.params)
         layers.append(entry)
         if family == FREE:
             continue
-        after, previous = previous in MATMUL_FAMILIES, family
         if not node.known or any(s is None for s in node.input_shapes):
             entry.pricing = Pricing.UNKNOWN
             entry.reason = node.note

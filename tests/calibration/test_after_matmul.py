@@ -29,3 +29,12 @@ def test_runs_keep_their_own_order_and_a_layer_measured_alone_is_never_after_one
         {"layer_class": "Activation", "model": "", "batch_size": "1"},
     ]
     assert after_matmul_flags(rows) == [False, False, True, False, False]
+
+
+def test_check_and_calibration_read_the_same_flags_off_the_same_order() -> None:
+    """The rule lives in families.after_weight_layers: a run's rows and the families of a graph's
+    layers in the same order give the same flags."""
+    from energy_lint.estimation.families import after_weight_layers, family_of
+
+    classes = ["Conv2D", "Identity", "Activation", "Add", "Dense", "Dropout", "Add", "Permute"]
+    assert after_matmul_flags([row(c) for c in classes]) == after_weight_layers(family_of(c) for c in classes)
