@@ -306,12 +306,18 @@ class Dataset:
     use_prior: bool = False
     """Whether each family is fitted over its physical prior (forward energies; not ratios)."""
     skipped_why: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    fused: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    """Per family, the architecture of each in-context row with no time of its own: the runtime
-    fused the layer into a neighbour (an onnxruntime Relu into its Conv), so it cost nothing."""
     contexts: dict[str, list[tuple[str, bool, bool]]] = field(default_factory=lambda: defaultdict(list))
     """Per family, (architecture, right after a layer that multiplies by weights, fused) of each
     in-context row: the fused share on either side of features.AFTER_MATMUL."""
+
+    @property
+    def fused(self) -> dict[str, list[str]]:
+        """Per family, the architecture of each in-context row with no time of its own: the
+        runtime fused the layer into a neighbour (an onnxruntime Relu into its Conv)."""
+        fused: dict[str, list[str]] = defaultdict(list)
+        for family, contexts in self.contexts.items():
+            fused[family] = [group for group, _, was_fused in contexts if was_fused]
+        return fused
 
     def without(self, dropped: Callable[[str], bool]) -> Dataset:
         """The dataset without the layer rows of the architectures `dropped` says yes to (every
@@ -319,8 +325,6 @@ class Dataset:
         kept = Dataset(names=dict(self.names), overhead_j=self.overhead_j, use_prior=self.use_prior)
         for name, items in self.by_family.items():
             kept.by_family[name] = [item for item in items if not dropped(item[2])]
-        for name, groups in self.fused.items():
-            kept.fused[name] = [group for group in groups if not dropped(group)]
         for name, contexts in self.contexts.items():
             kept.contexts[name] = [context for context in contexts if not dropped(context[0])]
         return kept
@@ -423,7 +427,6 @@ def _add(data: Dataset, row: dict[str, Any], after: bool = False) -> str | None:
     if features.family == FREE:
         return "inference no-op (InputLayer, Dropout): priced at 0"
     if energy == 0 and context_of(row) == IN_MODEL:
-        data.fused[features.family].append(architecture_of(row))
         data.contexts[features.family].append((architecture_of(row), after, True))
         return "no time of its own in its model (fused into a neighbour): counted in the fused share"
     if not energy > 0 or not math.isfinite(energy):
