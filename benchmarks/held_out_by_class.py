@@ -80,6 +80,7 @@ def main() -> None:
         group = f"batch {model.batch}" + (f", {model.phase}" if model.phase != "forward" else "")
         counts[group] += 1
         classes = {node.name: node.priced_as for node in model.graph.layers}
+        listing = model.model == options.model
         listed: list[tuple[str, str, float, float]] = []
         for layer in estimate(model.graph, profile).layers:
             kind = classes.get(layer.name, layer.type)
@@ -87,9 +88,9 @@ def main() -> None:
             got = measured.get((model.model, model.batch, model.run, layer.name), 0.0)
             pair[0] += got
             pair[1] += layer.energy_j
-            if max(got, layer.energy_j) > 0:
+            if listing and max(got, layer.energy_j) > 0:
                 listed.append((layer.name, kind, got, layer.energy_j))
-        if model.model == options.model:
+        if listing:
             print(f"\n{model.model} x{model.batch}: measured {model.measured_j * 1e3:.3f} mJ whole")
             show(listed, options.top)
     for group in sorted(counts):

@@ -24,7 +24,7 @@ def row_bytes(row: dict[str, Any]) -> float:
     """The bytes a row's layer moves (features.bytes_moved); 0 for a free layer and for a row
     nobody can read."""
     try:
-        return bytes_moved(row_features({**row, MODEL_BYTES_MOVED: None}))
+        return bytes_moved(row_features(row))  # log_bytes: the layer's own, whatever the model's
     except Exception:  # a foreign row may break a layer spec in any way: it adds nothing
         return 0.0
 
