@@ -20,12 +20,14 @@ import numpy as np
 
 from ..estimation.families import FREE, GENERIC
 from ..estimation.features import COMMON, row_features
+from ..estimation.fusion import FusionTable
 from ..estimation.prior import BYTES_PER_ELEMENT, MODEL_TRAFFIC, STEPS, TAPS, Prior, combine
 from ..estimation.profile import FamilyPredictor
 from ..estimation.trees import TreeEnsemble
 from ..graph.layers import UnknownLayerError
 from . import export, model_traffic
 from .after_matmul import after_matmul_flags
+from .fusion_rows import fusion_examples
 from .measurements import FORWARD, pass_of
 from .prior_fit import fit_prior
 
@@ -309,6 +311,9 @@ class Dataset:
     contexts: dict[str, list[tuple[str, bool, bool]]] = field(default_factory=lambda: defaultdict(list))
     """Per family, (architecture, right after a layer that multiplies by weights, fused) of each
     in-context row: the fused share on either side of features.AFTER_MATMUL."""
+    fusion: list[tuple[str, list[str], bool]] = field(default_factory=list)
+    """(architecture, context keys, fused) of every in-context layer that runs, free of what
+    its features can be read: what the profile's FusionTable is fitted on."""
 
     @property
     def fused(self) -> dict[str, list[str]]:
@@ -327,7 +332,14 @@ class Dataset:
             kept.by_family[name] = [item for item in items if not dropped(item[2])]
         for name, contexts in self.contexts.items():
             kept.contexts[name] = [context for context in contexts if not dropped(context[0])]
+        kept.fusion = [example for example in self.fusion if not dropped(example[0])]
         return kept
+
+    def fusion_table(self, held: frozenset[str] | set[str] = frozenset()) -> FusionTable | None:
+        """Fused shares by context from the in-context rows outside the `held` architectures;
+        None without any (layers measured alone: each family's share applies)."""
+        examples = [(keys, fused) for group, keys, fused in self.fusion if group not in held]
+        return FusionTable.fit(examples) if examples else None
 
     def fused_share(self, family: str, held: frozenset[str] | set[str] = frozenset()) -> float:
         """The share of the family's in-context rows (outside the `held` architectures) that
@@ -401,6 +413,8 @@ def collect(rows: Sequence[dict[str, Any]], context: str | None = None) -> Datas
     rows = [row for row in rows if pass_of(row) == FORWARD]  # training rows: fit_training
     model_traffic.annotate(rows)
     data = Dataset(overhead_j=call_overhead(rows), use_prior=True)
+    if context in (None, IN_MODEL):
+        data.fusion = [(architecture_of(rows[i]), keys, fused) for i, keys, fused in fusion_examples(rows)]
     for row, after in zip(rows, after_matmul_flags(rows), strict=True):
         if row.get("layer_class") == "Model":
             data.model_rows.append(row)

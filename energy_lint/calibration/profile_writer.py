@@ -57,6 +57,7 @@ def build_profile(
         {},
         {f: p.as_family_predictor() for f, p in families.items()},
         generic.as_family_predictor(),
+        fusion=data.fusion_table(),
     )
     models, unreadable_models = read_whole_models(data.model_rows)
     # The correction and the total's interval see only sums by predictors blind to each model.
@@ -93,6 +94,7 @@ def build_profile(
         "families": {f: p.entry(f"{f}.npz") for f, p in families.items()},
         "generic": generic.entry("generic.npz"),
         "correction": correction.to_dict(),
+        **({"fusion": profile.fusion.to_dict()} if profile.fusion else {}),
         **({"training": training[0]} if training else {}),
         "hardware": hardware_records(csv_paths),
         "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

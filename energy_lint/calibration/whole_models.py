@@ -128,7 +128,7 @@ def _refit(
 
     predictors = Parallel(n_jobs=min(N_JOBS, len(jobs)))(delayed(one)(*job) for job in jobs)
     families = {p.family: p for p in predictors if p.family != "generic"}
-    return HardwareProfile(Path("."), {}, families, predictors[-1])
+    return HardwareProfile(Path("."), {}, families, predictors[-1], fusion=data.fusion_table(held))
 
 
 def out_of_fold_sums(

@@ -16,6 +16,7 @@ from enum import Enum
 from ..graph import LayerNode, ModelGraph
 from .families import FREE, GENERIC, RELATED, after_weight_layers, family_of
 from .features import AFTER_MATMUL, LayerFeatures, bytes_moved, node_features, with_model_traffic
+from .fusion import FUSED, Step, layer_kind
 from .profile import HardwareProfile
 
 
@@ -99,7 +100,8 @@ def price_layers(
     seen: dict[tuple[object, ...], tuple[LayerEstimate, LayerFeatures]] = {}
     traffic = 0.0  # what one pass moves: a dense layer's weights stay in cache if it is small
     families = [family_of(node.priced_as, node.operation) for node in nodes]
-    for node, family, after in zip(nodes, families, after_weight_layers(families), strict=True):
+    fused = fused_shares(nodes, families, profile)
+    for node, family, after, share in zip(nodes, families, after_weight_layers(families), fused, strict=True):
         entry = LayerEstimate(node.name, node.type, family, Pricing.FREE, params=node.params)
         layers.append(entry)
         if family == FREE:
@@ -108,19 +110,20 @@ def price_layers(
             entry.pricing = Pricing.UNKNOWN
             entry.reason = node.note
             continue
-        key = (*_key(node), after)
+        key = (*_key(node), after, share)
         if key in seen:
             original, features = seen[key]
             copies.append((entry, original))
         else:
             features = node_features(node, batch)
             seen[key] = (entry, features)
-            originals.append((entry, features, after))
+            originals.append((entry, features, after, share))
         traffic += bytes_moved(features)
     pending: dict[str, list[tuple[LayerEstimate, dict[str, float]]]] = defaultdict(list)
-    for entry, features, after in originals:
+    for entry, features, after, share in originals:
         values = with_model_traffic(features, traffic).as_dict()
-        entry.features = values = {**values, AFTER_MATMUL: float(after)}
+        context = {AFTER_MATMUL: float(after)} | ({FUSED: share} if share is not None else {})
+        entry.features = values = {**values, **context}
         entry.priced_by, entry.pricing = predictor_family(entry.family, profile)
         pending[entry.priced_by or GENERIC].append((entry, values))
     for key_, items in pending.items():
@@ -143,6 +146,28 @@ def price_layers(
         entry.interval_j = original.interval_j
         entry.extrapolated = original.extrapolated
     return layers
+
+
+def fused_shares(
+    nodes: Sequence[LayerNode], families: Sequence[str], profile: HardwareProfile
+) -> list[float | None]:
+    """Each node's fused share by the profile's fusion table, walking the layers that run in
+    order (estimation/fusion.py); None for a free layer and for every layer of a profile without
+    a table (its families' own shares apply)."""
+    if profile.fusion is None:
+        return [None] * len(nodes)
+    running = [i for i, family in enumerate(families) if family != FREE]
+    steps = [step_of(nodes[i], families[i]) for i in running]
+    shares: list[float | None] = [None] * len(nodes)
+    for index, share in zip(running, profile.fusion.predict(steps), strict=True):
+        shares[index] = share
+    return shares
+
+
+def step_of(node: LayerNode, family: str) -> Step:
+    """What fusion reads of a node: its kind, family and the rank of its first input."""
+    first = node.input_shapes[0] if node.input_shapes else None
+    return Step(layer_kind(node.priced_as, node.config, len(node.input_shapes)), family, len(first or ()))
 
 
 def predictor_family(family: str, profile: HardwareProfile) -> tuple[str, Pricing]:

@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import EnergyLintError
 from .correction import Correction
 from .features import AFTER_MATMUL
+from .fusion import FUSED, FusionTable
 from .prior import MODEL_TRAFFIC, SIZE_FEATURES, STEPS, TAPS, Prior, combine
 from .trees import TreeEnsemble
 
@@ -73,7 +74,10 @@ class FamilyPredictor:
         return combine(self.prior, raw, columns, self.ranges) + kept
 
     def _shares(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
-        """Each row's fused share: fused_share_after for a row right after a weight layer."""
+        """Each row's fused share: the profile's fusion table's where the row holds one (FUSED),
+        else the family's, fused_share_after for a row right after a weight layer."""
+        if rows and all(FUSED in row for row in rows):
+            return np.array([row[FUSED] for row in rows], dtype=np.float64)
         shares = np.full(len(rows), self.fused_share)
         if self.fused_share_after is not None:
             after = np.array([bool(row.get(AFTER_MATMUL)) for row in rows], dtype=bool)
@@ -117,6 +121,9 @@ class HardwareProfile:
     """None for a profile calibrated without training steps: it predicts inference only."""
     correction: Correction = field(default_factory=Correction)
     """The whole-model correction of the forward pass."""
+    fusion: FusionTable | None = None
+    """Which layers the runtime fuses into the kernel before them, by context (fitted on layers
+    timed in context); None: each family's own fused shares apply."""
 
     @property
     def name(self) -> str:
@@ -195,11 +202,12 @@ def load_profile(directory: Path) -> HardwareProfile:
         generic = _predictor(directory, "generic", meta["generic"]) if meta.get("generic") else None
         training = _training(directory, meta["training"]) if meta.get("training") else None
         correction = Correction.from_dict(meta.get("correction"))
+        fusion = FusionTable.from_dict(meta.get("fusion"))
     except ProfileError:
         raise
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ProfileError(f"{directory}: corrupt profile ({error})") from None
-    return HardwareProfile(directory, meta, families, generic, training, correction)
+    return HardwareProfile(directory, meta, families, generic, training, correction, fusion)
 
 
 def training_summary(meta: dict[str, Any]) -> dict[str, Any] | None:

@@ -179,3 +179,14 @@ def test_a_dataset_without_some_architectures_drops_them_from_every_per_row_fiel
     assert kept.fused["dense"] == []
     assert [context[0] for context in kept.contexts["dense"]] == ["cnn-0"]
     assert [context[0] for context in data.contexts["dense"]] == ["mlp-0", "mlp-0", "cnn-0"]
+    assert [example[0] for example in kept.fusion] == ["cnn-0"]
+    assert [example[0] for example in data.fusion] == ["mlp-0", "mlp-0", "cnn-0"]
+
+
+def test_the_fusion_table_of_a_fold_never_saw_its_held_out_architectures() -> None:
+    rows = [in_model(64, 0.0, "mlp-0") for _ in range(20)] + [in_model(64, 1e-4, "cnn-0") for _ in range(20)]
+    data = collect(rows, context="in-model")
+    assert data.fusion_table().default == pytest.approx(0.5)
+    assert data.fusion_table(held={"cnn-0"}).default == 1.0
+    assert data.fusion_table(held={"cnn-0", "mlp-0"}) is None
+    assert collect(rows, context="alone").fusion_table() is None

@@ -8,10 +8,18 @@ from pathlib import Path
 
 import pytest
 
+from energy_lint.estimation.families import family_of
 from energy_lint.estimation.features import AFTER_MATMUL, COMMON, TRAFFIC_FAMILIES, node_features
-from energy_lint.estimation.forward_pass import Pricing, price_layers
+from energy_lint.estimation.forward_pass import Pricing, price_layers, step_of
+from energy_lint.estimation.fusion import FUSED, MIN_ROWS, FusionTable, observed_contexts
 from energy_lint.estimation.prior import MODEL_TRAFFIC
-from energy_lint.estimation.profile import FamilyPredictor, HardwareProfile, find_profile, load_profile
+from energy_lint.estimation.profile import (
+    MIN_KEPT,
+    FamilyPredictor,
+    HardwareProfile,
+    find_profile,
+    load_profile,
+)
 from energy_lint.estimation.trees import TreeEnsemble
 from energy_lint.graph import read_model
 
@@ -63,9 +71,7 @@ def test_layers_that_read_the_models_traffic_see_what_its_whole_pass_moves() -> 
     assert total > 100 * 2**20  # ResNet50's activations at 224 x 224: far more than its weights
 
 
-def test_a_relu_right_after_a_conv_takes_the_fused_share_of_that_side(tmp_path: Path) -> None:
-    """Conv -> Relu -> Relu: the two ReLUs are the same call, but onnxruntime fuses the first into
-    the Conv nearly always and the second seldom; each is priced with its own side's share."""
+def conv_relu_relu(path: Path) -> Path:
     from tests.graph.onnx.builders import FLOAT, helper, save, weight
 
     graph = helper.make_graph(
@@ -79,15 +85,59 @@ def test_a_relu_right_after_a_conv_takes_the_fused_share_of_that_side(tmp_path: 
         [helper.make_tensor_value_info("r2", FLOAT, None)],
         [weight("w", 8, 3, 3, 3), weight("b", 8)],
     )
-    profile = load_profile(find_profile("cpu-epyc-2core-ort"))
-    activation = profile.families["activation"]
-    assert activation.fused_share_after is not None
-    layers = {
-        layer.name: layer
-        for layer in price_layers(read_model(save(graph, tmp_path / "c.onnx")).layers, profile)
-    }
+    return save(graph, path)
+
+
+def priced_by_name(path: Path, profile: HardwareProfile) -> dict:
+    return {layer.name: layer for layer in price_layers(read_model(path).layers, profile)}
+
+
+def test_without_a_fusion_table_a_relu_right_after_a_conv_takes_its_sides_fused_share(tmp_path: Path) -> None:
+    """Conv -> Relu -> Relu, a profile whose families carry their own shares (no table): the two
+    ReLUs are the same call, each priced with its own side's share."""
+    nodes = read_model(conv_relu_relu(tmp_path / "c.onnx")).layers
+    names = node_features(next(n for n in nodes if n.type == "Relu")).names
+    activation = constant(0.01, names, "activation")
+    activation.fused_share, activation.fused_share_after = 0.2, 0.9
+    profile = HardwareProfile(Path("."), {}, {"activation": activation}, constant(5.0, COMMON, "generic"))
+    layers = priced_by_name(tmp_path / "c.onnx", profile)
     first, second = layers["first"], layers["second"]
     assert (first.features[AFTER_MATMUL], second.features[AFTER_MATMUL]) == (1.0, 0.0)
-    expected = (1 - activation.fused_share_after) / (1 - activation.fused_share)
-    assert first.energy_j / second.energy_j == pytest.approx(expected)
-    assert first.energy_j < second.energy_j
+    assert FUSED not in first.features
+    assert (first.energy_j, second.energy_j) == (pytest.approx(0.001), pytest.approx(0.008))
+
+
+def test_a_fusion_table_prices_each_layer_by_the_chain_it_joins(tmp_path: Path) -> None:
+    """With the profile's table, the first ReLU joins the Conv's kernel and costs (nearly)
+    nothing; the second starts a kernel of its own, whatever the family's own shares say."""
+    conv_relu_relu(tmp_path / "c.onnx")
+    nodes = read_model(tmp_path / "c.onnx").layers
+    conv, relu = (
+        step_of(n, family_of(n.priced_as)) for n in nodes if n.type in ("Conv", "Relu") and n.name != "second"
+    )
+    table = FusionTable.fit(
+        [
+            (keys, fused)
+            for _ in range(MIN_ROWS)
+            for keys, fused in zip(
+                observed_contexts([conv, relu, relu], [False, True, False]), [False, True, False]
+            )
+        ]
+    )
+    activation = constant(0.01, node_features(nodes[-1]).names, "activation")
+    activation.fused_share = 0.5  # read only without a table
+    generic = constant(5.0, COMMON, "generic")
+    profile = HardwareProfile(Path("."), {}, {"activation": activation}, generic, fusion=table)
+    layers = priced_by_name(tmp_path / "c.onnx", profile)
+    first, second = layers["first"], layers["second"]
+    assert (first.features[FUSED], second.features[FUSED]) == (1.0, 0.0)
+    assert first.energy_j == pytest.approx(0.01 * MIN_KEPT)
+    assert second.energy_j == pytest.approx(0.01)
+
+
+def test_the_bundled_onnxruntime_profile_knows_a_relu_right_after_a_conv_is_fused(tmp_path: Path) -> None:
+    """onnxruntime ran nearly every ReLU right after a Conv inside it (benchmarks/fused_after_matmul.py)."""
+    profile = load_profile(find_profile("cpu-epyc-2core-ort"))
+    assert profile.fusion is not None
+    layers = priced_by_name(conv_relu_relu(tmp_path / "c.onnx"), profile)
+    assert layers["first"].features[FUSED] > 0.9

@@ -42,3 +42,15 @@ def test_a_predictor_reading_a_feature_this_version_lacks_is_a_profile_error(tmp
     with pytest.raises(ProfileError, match=message) as raised:
         estimate(read_model(EXAMPLES / "resnet50.json"), load_profile(copy))
     assert "\n" not in str(raised.value)
+
+
+def test_a_fusion_table_it_cannot_read_is_a_profile_error(tmp_path: Path) -> None:
+    copy = tmp_path / "profile"
+    shutil.copytree(default_profile().parent / "cpu-epyc-2core-ort", copy)
+    meta = json.loads((copy / "profile.json").read_text())
+    assert load_profile(copy).fusion is not None
+    meta["fusion"]["levels"] = meta["fusion"]["levels"][1:]
+    (copy / "profile.json").write_text(json.dumps(meta))
+    with pytest.raises(ProfileError, match=r"corrupt profile.*other context levels") as raised:
+        load_profile(copy)
+    assert "\n" not in str(raised.value)
