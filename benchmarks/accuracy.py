@@ -48,6 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _baselines import Line, PerClassForest, WholeModelLinear, leave_one_model_out, row_seven
 from _common import BENCHMARKS, machine, machine_lines, markdown_table, write_section
 
+from energy_lint.calibration.after_matmul import after_matmul_flags
 from energy_lint.calibration.architecture_families import architecture_family as family
 from energy_lint.calibration.correction_fit import fit_correction
 from energy_lint.calibration.fit import (
@@ -62,6 +63,7 @@ from energy_lint.calibration.fit import (
     pass_of,
     rmspe,
 )
+from energy_lint.calibration.fusion_rows import run_steps
 from energy_lint.calibration.measurements import read_rows, run_of
 from energy_lint.calibration.whole_models import (
     WholeModel,
@@ -70,8 +72,9 @@ from energy_lint.calibration.whole_models import (
 )
 from energy_lint.estimation.correction import relative_line
 from energy_lint.estimation.families import FREE
-from energy_lint.estimation.features import LayerFeatures, row_features
+from energy_lint.estimation.features import AFTER_MATMUL, LayerFeatures, row_features
 from energy_lint.estimation.forward_pass import estimate, predictor_family
+from energy_lint.estimation.fusion import FUSED
 from energy_lint.estimation.profile import HardwareProfile
 
 OOF_FOLDS = 3
@@ -96,7 +99,11 @@ def fit_without(
     train_data = data.without(lambda architecture: family(architecture) == held)
     fitted, generic = fit_families(train_data, candidates, nested=False, validate=len(candidates) > 1)
     profile = HardwareProfile(
-        Path("."), {}, {f: p.as_family_predictor() for f, p in fitted.items()}, generic.as_family_predictor()
+        Path("."),
+        {},
+        {f: p.as_family_predictor() for f, p in fitted.items()},
+        generic.as_family_predictor(),
+        fusion=train_data.fusion_table(),
     )
     return train_data, fitted, generic, profile
 
@@ -104,31 +111,52 @@ def fit_without(
 def forward_layer_rows(rows: list[dict], context: str | None) -> Iterator[dict]:
     """The forward-pass layer rows (no Model, no Identity overhead row) of this context, or of
     every context."""
-    for row in rows:
-        if pass_of(row) != FORWARD or row.get("layer_class") in ("Model", "Identity"):
-            continue
-        if not context or context_of(row) == context:
-            yield row
+    return (row for row in rows if is_forward_layer_row(row, context))
+
+
+def is_forward_layer_row(row: dict, context: str | None) -> bool:
+    if pass_of(row) != FORWARD or row.get("layer_class") in ("Model", "Identity"):
+        return False
+    return not context or context_of(row) == context
 
 
 def layer_rows(
     rows: list[dict], context: str | None
-) -> list[tuple[str, str, list[float], float, LayerFeatures]]:
-    """(architecture family, class, seven features, measured energy, energy-lint features) of
-    every usable forward layer row, for the per-class RF and the layer-level comparison. Rows
-    with no time of their own (0 J: fused into a neighbour, or no kernel at all) are kept for
-    the per-class sums; the RF and the RMSPE take positive rows only."""
+) -> list[tuple[str, str, list[float], float, LayerFeatures, int]]:
+    """(architecture family, class, seven features, measured energy, energy-lint features, index
+    in `rows`) of every usable forward layer row, for the per-class RF and the layer-level
+    comparison. Rows with no time of their own (0 J: fused into a neighbour, or no kernel at all)
+    are kept for the per-class sums; the RF and the RMSPE take positive rows only."""
     out = []
-    for row in forward_layer_rows(rows, context):
+    for index, row in enumerate(rows):
+        if not is_forward_layer_row(row, context):
+            continue
         try:
             features = row_features(row)
             energy = float(row["energy_j"])
             if features.family == FREE or not energy >= 0:
                 continue
-            out.append((family(architecture_of(row)), row["layer_class"], row_seven(row), energy, features))
+            seven = row_seven(row)
+            out.append((family(architecture_of(row)), row["layer_class"], seven, energy, features, index))
         except Exception:
             continue
     return out
+
+
+def layer_contexts(rows: list[dict], profile: HardwareProfile, held: str) -> dict[int, dict[str, float]]:
+    """What check adds to a layer's features from its place in the model, for the held-out
+    family's in-context rows: right after a weight layer, and its fused share by the fold's
+    fusion table walking each run in order (forward_pass.price_layers does the same on a graph)."""
+    after = after_matmul_flags(rows)
+    contexts = {index: {AFTER_MATMUL: float(flag)} for index, flag in enumerate(after)}
+    if profile.fusion is None:
+        return contexts
+    for run in run_steps(rows):
+        if family(architecture_of(rows[run[0][0]])) != held:
+            continue
+        for (index, _), share in zip(run, profile.fusion.predict([step for _, step in run]), strict=True):
+            contexts[index][FUSED] = share
+    return contexts
 
 
 def measured_layer_sums(rows: list[dict], context: str | None) -> dict[tuple[str, int, str], float]:
@@ -146,6 +174,7 @@ def measured_layer_sums(rows: list[dict], context: str | None) -> dict[tuple[str
 
 
 def held_out(
+    rows: list[dict],
     data: Dataset,
     models: list[WholeModel],
     layers: list,
@@ -162,7 +191,7 @@ def held_out(
     train_measured = np.array([m.measured_j for m in train])
     macs_line = Line(*relative_line(np.array([m.graph.macs * m.batch for m in train], float), train_measured))
     linear = WholeModelLinear(train)
-    forest = PerClassForest([(c, x, e) for f, c, x, e, _ in layers if f != held and e > 0])
+    forest = PerClassForest([(c, x, e) for f, c, x, e, _, _ in layers if f != held and e > 0])
     forest_affine = Line(*relative_line(np.array([forest.model_sum(m) for m in train]), train_measured))
     summed = [m for m in train if (m.model, m.batch, m.run) in layer_sums]
     sums = np.array([layer_sums[(m.model, m.batch, m.run)] for m in summed])
@@ -194,13 +223,15 @@ def held_out(
             | predicted
         )
     layer_pairs = []
-    for f, class_name, x, energy, features in layers:
+    contexts = layer_contexts(rows, profile, held)
+    for f, class_name, x, energy, features, index in layers:
         if f != held:
             continue
         name, _ = predictor_family(features.family, profile)  # as check picks it
         predictor = profile.families.get(name) or profile.generic
         assert predictor is not None
-        ours = math.exp(predictor.predict_log([features.as_dict()])[0]) + data.overhead_j
+        values = features.as_dict() | contexts.get(index, {})
+        ours = math.exp(predictor.predict_log([values])[0]) + data.overhead_j
         layer_pairs.append((energy, ours, float(forest.predict(class_name, [x])[0]), class_name))
     return results, layer_pairs
 
@@ -341,7 +372,7 @@ def main() -> None:
     per_family: dict[str, dict[str, list]] = {}
     layer_pairs: list[tuple[float, float, float, str]] = []
     for held in families:
-        per_family[held], pairs = held_out(data, models, layers, held, candidates, sums)
+        per_family[held], pairs = held_out(rows, data, models, layers, held, candidates, sums)
         layer_pairs += pairs
         print(f"held out {held}: {len(per_family[held]['energy-lint'])} models", file=sys.stderr)
     overall = {m: [p for f in families for p in per_family[f][m]] for m in [*METHODS, "_rows"]}
