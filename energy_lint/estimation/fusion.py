@@ -34,7 +34,7 @@ LEVELS: tuple[tuple[str, ...], ...] = (
 """Context keys from the most specific to the family alone: a layer takes the share of the first
 key the table holds."""
 
-MIN_ROWS = 20
+MIN_ROWS = 10
 """In-context rows a key needs before the table keeps its own share."""
 
 TOLERANCE = 0.02
