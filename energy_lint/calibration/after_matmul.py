@@ -5,24 +5,18 @@ their run wrote them (free rows skipped): the context `check` reads off a graph'
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 from ..estimation.families import FREE, after_weight_layers, family_of
-from .model_traffic import run_key
+from .model_traffic import runs_of
 
 
 def after_matmul_flags(rows: Sequence[dict[str, Any]]) -> list[bool]:
     """Per row, whether the previous priced row of its run is of a weight-layer family; False for
     a layer measured alone (no run) and for a run's first row. A run's Model row is no layer."""
-    runs: dict[tuple[str, str, str, str], list[int]] = defaultdict(list)
-    for index, row in enumerate(rows):
-        key = run_key(row)
-        if key is not None:
-            runs[key].append(index)
     flags = [False] * len(rows)
-    for indices in runs.values():
+    for indices in runs_of(rows):
         families = [
             FREE
             if rows[i].get("layer_class") == "Model"

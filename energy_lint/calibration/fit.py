@@ -28,7 +28,7 @@ from ..graph.layers import UnknownLayerError
 from . import export, model_traffic
 from .after_matmul import after_matmul_flags
 from .fusion_rows import fusion_examples
-from .measurements import FORWARD, pass_of
+from .measurements import FORWARD, IN_MODEL, pass_of
 from .prior_fit import fit_prior
 
 MIN_FAMILY_ROWS = 12
@@ -365,8 +365,6 @@ class Dataset:
 
 MIN_CONTEXT_ROWS = 20
 """In-context rows each side of AFTER_MATMUL needs for its own fused share."""
-IN_MODEL = "in-model"
-"""The `context` of a layer timed inside a running model; empty means measured alone."""
 
 
 def context_of(row: dict[str, Any]) -> str:

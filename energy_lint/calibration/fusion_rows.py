@@ -6,15 +6,13 @@ it). What estimation/fusion.py's FusionTable is fitted on."""
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 from ..estimation.families import FREE, family_of
 from ..estimation.fusion import Step, layer_kind, observed_contexts
-from .model_traffic import run_key
-
-IN_MODEL = "in-model"
+from .measurements import IN_MODEL
+from .model_traffic import runs_of
 
 
 def row_step(row: dict[str, Any]) -> Step | None:
@@ -43,15 +41,13 @@ def _decoded(value: Any) -> Any:
 
 def run_steps(rows: Sequence[dict[str, Any]]) -> list[list[tuple[int, Step]]]:
     """Each run's (row index, step) of its in-context layer rows that run, in the rows' order."""
-    runs: dict[tuple[str, str, str, str], list[tuple[int, Step]]] = defaultdict(list)
-    for index, row in enumerate(rows):
-        key = run_key(row)
-        if key is None or row.get("context") != IN_MODEL:
-            continue
-        step = row_step(row)
-        if step is not None:
-            runs[key].append((index, step))
-    return list(runs.values())
+    runs = []
+    for indices in runs_of(rows):
+        steps = [(i, row_step(rows[i])) for i in indices if rows[i].get("context") == IN_MODEL]
+        members = [(i, step) for i, step in steps if step is not None]
+        if members:
+            runs.append(members)
+    return runs
 
 
 def fusion_examples(rows: Sequence[dict[str, Any]]) -> list[tuple[int, list[str], bool]]:

@@ -20,6 +20,17 @@ def run_key(row: dict[str, Any]) -> tuple[str, str, str, str] | None:
     return (str(row["model"]), str(row.get("batch_size")), str(row.get("pass") or ""), run_of(row))
 
 
+def runs_of(rows: Sequence[dict[str, Any]]) -> list[list[int]]:
+    """The indices of each run's rows (run_key), in the order the rows were written; a layer
+    measured alone belongs to none."""
+    runs: dict[tuple[str, str, str, str], list[int]] = defaultdict(list)
+    for index, row in enumerate(rows):
+        key = run_key(row)
+        if key is not None:
+            runs[key].append(index)
+    return list(runs.values())
+
+
 def row_bytes(row: dict[str, Any]) -> float:
     """The bytes a row's layer moves (features.bytes_moved); 0 for a free layer and for a row
     nobody can read."""
