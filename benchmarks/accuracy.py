@@ -40,6 +40,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -74,7 +75,7 @@ from energy_lint.estimation.correction import relative_line
 from energy_lint.estimation.families import FREE
 from energy_lint.estimation.features import AFTER_MATMUL, LayerFeatures, row_features
 from energy_lint.estimation.forward_pass import estimate, predictor_family
-from energy_lint.estimation.fusion import FUSED
+from energy_lint.estimation.fusion import FUSED, Step
 from energy_lint.estimation.profile import HardwareProfile
 
 OOF_FOLDS = 3
@@ -143,16 +144,29 @@ def layer_rows(
     return out
 
 
-def layer_contexts(rows: list[dict], profile: HardwareProfile, held: str) -> dict[int, dict[str, float]]:
+@dataclass
+class Places:
+    """Each layer row's place in its run, read once off the rows: right after a weight layer or
+    not, and each in-context run's steps with its architecture family."""
+
+    after: list[bool]
+    runs: list[tuple[str, list[tuple[int, Step]]]]
+
+
+def places_of(rows: list[dict]) -> Places:
+    runs = [(family(architecture_of(rows[run[0][0]])), run) for run in run_steps(rows)]
+    return Places(after_matmul_flags(rows), runs)
+
+
+def layer_contexts(places: Places, profile: HardwareProfile, held: str) -> dict[int, dict[str, float]]:
     """What check adds to a layer's features from its place in the model, for the held-out
     family's in-context rows: right after a weight layer, and its fused share by the fold's
     fusion table walking each run in order (forward_pass.price_layers does the same on a graph)."""
-    after = after_matmul_flags(rows)
-    contexts = {index: {AFTER_MATMUL: float(flag)} for index, flag in enumerate(after)}
+    contexts = {index: {AFTER_MATMUL: float(flag)} for index, flag in enumerate(places.after)}
     if profile.fusion is None:
         return contexts
-    for run in run_steps(rows):
-        if family(architecture_of(rows[run[0][0]])) != held:
+    for run_family, run in places.runs:
+        if run_family != held:
             continue
         for (index, _), share in zip(run, profile.fusion.predict([step for _, step in run]), strict=True):
             contexts[index][FUSED] = share
@@ -174,7 +188,7 @@ def measured_layer_sums(rows: list[dict], context: str | None) -> dict[tuple[str
 
 
 def held_out(
-    rows: list[dict],
+    places: Places,
     data: Dataset,
     models: list[WholeModel],
     layers: list,
@@ -223,7 +237,7 @@ def held_out(
             | predicted
         )
     layer_pairs = []
-    contexts = layer_contexts(rows, profile, held)
+    contexts = layer_contexts(places, profile, held)
     for f, class_name, x, energy, features, index in layers:
         if f != held:
             continue
@@ -371,8 +385,9 @@ def main() -> None:
     candidates = options.candidates.split(",")
     per_family: dict[str, dict[str, list]] = {}
     layer_pairs: list[tuple[float, float, float, str]] = []
+    places = places_of(rows)
     for held in families:
-        per_family[held], pairs = held_out(rows, data, models, layers, held, candidates, sums)
+        per_family[held], pairs = held_out(places, data, models, layers, held, candidates, sums)
         layer_pairs += pairs
         print(f"held out {held}: {len(per_family[held]['energy-lint'])} models", file=sys.stderr)
     overall = {m: [p for f in families for p in per_family[f][m]] for m in [*METHODS, "_rows"]}

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,24 +28,42 @@ from energy_lint.calibration.architecture_families import architecture_family
 from energy_lint.calibration.fit import architecture_of
 from energy_lint.calibration.fusion_rows import row_fused, run_steps
 from energy_lint.calibration.measurements import read_rows
-from energy_lint.estimation.fusion import FusionTable, observed_contexts
+from energy_lint.estimation.fusion import FusionTable, Step, observed_contexts
 
 SCHEMES = ("one share per family", "split after a weight layer", "fusion table")
 
 
-def judged(rows: list[dict], runs: list[list], held: str) -> dict[str, dict[int, float]]:
+@dataclass
+class MeasuredRun:
+    """One run's layers that run, read once: its architecture family, (row index, step) pairs,
+    which had no time of their own, and their context keys with the chains the runtime built."""
+
+    family: str
+    members: list[tuple[int, Step]]
+    fused: list[bool]
+    keys: list[list[str]]
+
+
+def measured_runs(rows: list[dict]) -> list[MeasuredRun]:
+    runs = []
+    for members in run_steps(rows):
+        fused = [row_fused(rows[i]) for i, _ in members]
+        keys = observed_contexts([step for _, step in members], fused)
+        runs.append(
+            MeasuredRun(architecture_family(architecture_of(rows[members[0][0]])), members, fused, keys)
+        )
+    return runs
+
+
+def judged(runs: list[MeasuredRun], after: list[bool], held: str) -> dict[str, dict[int, float]]:
     """Each held-out row's share by each scheme, fitted on the other families' rows."""
-    family_of_row = {i: architecture_family(architecture_of(rows[i])) for run in runs for i, _ in run}
-    after = after_matmul_flags(rows)
     counts: dict[tuple[str, ...], list[int]] = defaultdict(lambda: [0, 0])
     examples = []
     for run in runs:
-        indices = [i for i, _ in run]
-        if family_of_row[indices[0]] == held:
+        if run.family == held:
             continue
-        fused = [row_fused(rows[i]) for i in indices]
-        examples += zip(observed_contexts([step for _, step in run], fused), fused, strict=True)
-        for (i, step), was_fused in zip(run, fused, strict=True):
+        examples += zip(run.keys, run.fused, strict=True)
+        for (i, step), was_fused in zip(run.members, run.fused, strict=True):
             for key in ((step.family,), (step.family, str(after[i]))):
                 counts[key][0] += was_fused
                 counts[key][1] += 1
@@ -56,10 +75,10 @@ def judged(rows: list[dict], runs: list[list], held: str) -> dict[str, dict[int,
 
     out: dict[str, dict[int, float]] = {scheme: {} for scheme in SCHEMES}
     for run in runs:
-        if family_of_row[run[0][0]] != held:
+        if run.family != held:
             continue
-        shares = table.predict([step for _, step in run])
-        for (i, step), from_table in zip(run, shares, strict=True):
+        shares = table.predict([step for _, step in run.members])
+        for (i, step), from_table in zip(run.members, shares, strict=True):
             out[SCHEMES[0]][i] = share((step.family,))
             out[SCHEMES[1]][i] = share((step.family, str(after[i])))
             out[SCHEMES[2]][i] = from_table
@@ -80,18 +99,20 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="write the fusion-table section")
     options = parser.parse_args()
     rows = read_rows([options.csv])
-    runs = run_steps(rows)
-    families = sorted({architecture_family(architecture_of(rows[run[0][0]])) for run in runs})
+    runs = measured_runs(rows)
+    after = after_matmul_flags(rows)
+    families = sorted({run.family for run in runs})
     shares: dict[str, dict[int, float]] = {scheme: {} for scheme in SCHEMES}
     for held in families:
-        for scheme, judged_rows in judged(rows, runs, held).items():
+        for scheme, judged_rows in judged(runs, after, held).items():
             shares[scheme].update(judged_rows)
+    family_of_row = {i: run.family for run in runs for i, _ in run.members}
     indices = sorted(shares[SCHEMES[0]])
     fused = np.array([float(row_fused(rows[i])) for i in indices])
     seconds = np.array([float(rows[i].get("duration_s") or 0.0) for i in indices])
     by_family = defaultdict(list)
     for position, i in enumerate(indices):
-        by_family[architecture_family(architecture_of(rows[i]))].append(position)
+        by_family[family_of_row[i]].append(position)
     table_rows = []
     for scheme in SCHEMES:
         judged_shares = np.array([shares[scheme][i] for i in indices])
